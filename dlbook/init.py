@@ -1,0 +1,97 @@
+"""Initial weights, drawn from a NumPy Generator so that one seed gives the
+same initial weights on both backends. Defaults follow torch.nn.init.
+
+Each function returns a NumPy array of `shape`; the backends' `xavier_uniform`
+etc. fill a Parameter or array in place from these.
+"""
+
+import math
+
+import numpy as np
+
+_LINEAR_FAMILY = ("linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
+                  "conv_transpose3d", "sigmoid")
+
+
+def generator(seed=None):
+    """np.random.Generator for `seed` (an int, None, or a Generator passed through)."""
+    return seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+
+
+def fan_in_and_fan_out(shape):
+    """(fan_in, fan_out) of a weight of `shape`, as torch: (out, in, *kernel)."""
+    if len(shape) < 2:
+        raise ValueError(f"fan in and fan out need a weight of at least 2 dimensions, got shape {tuple(shape)}")
+    receptive_field = math.prod(shape[2:])
+    return shape[1] * receptive_field, shape[0] * receptive_field
+
+
+def calculate_gain(nonlinearity, param=None):
+    """The recommended gain for a nonlinearity, as torch.nn.init.calculate_gain."""
+    if nonlinearity in _LINEAR_FAMILY:
+        return 1.0
+    if nonlinearity == "tanh":
+        return 5.0 / 3
+    if nonlinearity == "relu":
+        return math.sqrt(2.0)
+    if nonlinearity == "leaky_relu":
+        slope = 0.01 if param is None else float(param)
+        return math.sqrt(2.0 / (1 + slope**2))
+    if nonlinearity == "selu":
+        return 3.0 / 4
+    raise ValueError(f"unsupported nonlinearity {nonlinearity!r}")
+
+
+def uniform_array(shape, low, high, seed=None):
+    """U(low, high) of `shape`, float64 (the backends cast to their dtype)."""
+    return generator(seed).uniform(low, high, size=shape)
+
+
+def normal_array(shape, mean, std, seed=None):
+    """N(mean, std^2) of `shape`, float64."""
+    return generator(seed).normal(mean, std, size=shape)
+
+
+def xavier_uniform_array(shape, gain=1.0, seed=None):
+    """U(-a, a), a = gain * sqrt(6 / (fan_in + fan_out))  (Glorot & Bengio, 2010)."""
+    fan_in, fan_out = fan_in_and_fan_out(shape)
+    bound = gain * math.sqrt(6.0 / (fan_in + fan_out))
+    return uniform_array(shape, -bound, bound, seed)
+
+
+def xavier_normal_array(shape, gain=1.0, seed=None):
+    """N(0, std^2), std = gain * sqrt(2 / (fan_in + fan_out))."""
+    fan_in, fan_out = fan_in_and_fan_out(shape)
+    return normal_array(shape, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)), seed)
+
+
+def _kaiming_std(shape, a, mode, nonlinearity):
+    fan_in, fan_out = fan_in_and_fan_out(shape)
+    if mode not in ("fan_in", "fan_out"):
+        raise ValueError(f"mode must be 'fan_in' or 'fan_out', got {mode!r}")
+    fan = fan_in if mode == "fan_in" else fan_out
+    return calculate_gain(nonlinearity, a) / math.sqrt(fan)
+
+
+def kaiming_uniform_array(shape, a=0.0, mode="fan_in", nonlinearity="leaky_relu", seed=None):
+    """U(-b, b), b = gain * sqrt(3 / fan)  (He et al., 2015)."""
+    bound = math.sqrt(3.0) * _kaiming_std(shape, a, mode, nonlinearity)
+    return uniform_array(shape, -bound, bound, seed)
+
+
+def kaiming_normal_array(shape, a=0.0, mode="fan_in", nonlinearity="leaky_relu", seed=None):
+    """N(0, std^2), std = gain / sqrt(fan)."""
+    return normal_array(shape, 0.0, _kaiming_std(shape, a, mode, nonlinearity), seed)
+
+
+def default_weight_and_bias(weight_shape, bias_shape, seed=None):
+    """torch.nn's default init of Linear and Conv layers, drawn from one generator:
+    weight ~ kaiming_uniform(a=sqrt(5)) = U(-1/sqrt(fan_in), 1/sqrt(fan_in)), bias ~ the same bound.
+    bias_shape None: no bias drawn."""
+    rng = generator(seed)
+    weight = kaiming_uniform_array(weight_shape, a=math.sqrt(5), seed=rng)
+    if bias_shape is None:
+        return weight, None
+    fan_in, _ = fan_in_and_fan_out(weight_shape)
+    bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0.0
+    return weight, uniform_array(bias_shape, -bound, bound, seed=rng)

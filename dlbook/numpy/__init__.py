@@ -1,0 +1,36 @@
+"""The NumPy reference backend: every forward and every backward written out by hand.
+
+Never imports torch. Exports the same names, with the same signatures, as dlbook.torch.
+"""
+
+from .. import schedules
+from ..errors import NonFiniteError, ShapeError, TargetError
+from ..init import calculate_gain
+from .activations import GELU, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
+from .init import (
+    constant,
+    kaiming_normal,
+    kaiming_uniform,
+    normal,
+    ones,
+    uniform,
+    xavier_normal,
+    xavier_uniform,
+    zeros,
+)
+from .layers import BatchNorm1d, Dropout, Linear
+from .losses import BCEWithLogitsLoss, CrossEntropyLoss, MSELoss
+from .module import Module, Parameter, Sequential
+from .optim import SGD, Adam, AdamW, Optimizer, RMSprop, clip_grad_norm_
+from .tensor import asarray, device, get_default_dtype, is_finite, no_grad, set_default_dtype, to_numpy
+
+name = "numpy"
+
+__all__ = [
+    "Adam", "AdamW", "BCEWithLogitsLoss", "BatchNorm1d", "CrossEntropyLoss", "Dropout", "GELU", "LeakyReLU",
+    "Linear", "MSELoss", "Module", "NonFiniteError", "Optimizer", "Parameter", "RMSprop", "ReLU", "SGD",
+    "Sequential", "ShapeError", "Sigmoid", "Softmax", "Tanh", "TargetError", "asarray", "calculate_gain",
+    "clip_grad_norm_", "constant", "device", "get_default_dtype", "is_finite", "kaiming_normal",
+    "kaiming_uniform", "name", "no_grad", "normal", "ones", "schedules", "set_default_dtype", "to_numpy",
+    "uniform", "xavier_normal", "xavier_uniform", "zeros",
+]

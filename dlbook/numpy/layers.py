@@ -1,0 +1,177 @@
+"""Dense layers of the NumPy reference: Linear, Dropout, BatchNorm1d.
+
+Each forward keeps, by name, what its backward needs; each backward is the
+chapter's equations written out (delta = dL/dy).
+"""
+
+import numpy as np
+
+from .. import init
+from ..errors import ShapeError, check_finite, check_last_dim, check_ndim, check_size
+from .module import Module, Parameter
+from .tensor import get_default_dtype, is_finite
+
+
+class Linear(Module):
+    """Affine map y = x W^T + b.
+
+    x: (N, in_features) -> y: (N, out_features)   (any leading axes (*, in_features) too)
+    weight: (out_features, in_features), bias: (out_features,)  -- as torch.nn.Linear
+    """
+
+    def __init__(self, in_features, out_features, bias=True, *, seed=None):
+        super().__init__()
+        self.in_features, self.out_features = in_features, out_features
+        weight, bias_values = init.default_weight_and_bias(
+            (out_features, in_features), (out_features,) if bias else None, seed)
+        dtype = get_default_dtype()
+        self.weight = Parameter(weight.astype(dtype))
+        self.bias = Parameter(bias_values.astype(dtype)) if bias else None
+
+    def forward(self, x):
+        check_last_dim(self, x, self.in_features)
+        check_finite(self, x, is_finite(x))
+        self.x = x                                           # kept for backward
+        y = x @ self.weight.data.T                           # y = x W^T
+        if self.bias is not None:
+            y += self.bias.data                              #   + b
+        return y
+
+    def backward(self, grad_out):                            # grad_out = delta = dL/dy: (N, out)
+        x2d = self.x.reshape(-1, self.in_features)
+        delta = grad_out.reshape(-1, self.out_features)
+        self.weight.accumulate_grad(delta.T @ x2d)           # dL/dW = delta^T x
+        if self.bias is not None:
+            self.bias.accumulate_grad(delta.sum(axis=0))     # dL/db = sum of delta over the batch
+        return grad_out @ self.weight.data                   # dL/dx = delta W
+
+    def extra_repr(self):
+        return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
+
+    def short_repr(self):
+        return f"Linear({self.in_features}, {self.out_features})"
+
+
+class Dropout(Module):
+    """In training, zero each element with probability p and scale the rest by 1/(1-p).
+
+    y = x * m / (1 - p), m ~ Bernoulli(1 - p); in eval mode y = x.
+    The mask is drawn from a NumPy Generator (`seed`), so both backends drop the same units."""
+
+    def __init__(self, p=0.5, inplace=False, *, seed=None):
+        super().__init__()
+        if not 0.0 <= p <= 1.0:
+            raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+        self.p, self.inplace = p, inplace
+        self.generator = init.generator(seed)
+
+    def forward(self, x):
+        if not self.training or self.p == 0.0:
+            self.scaled_mask = None
+            return x
+        keep = 1.0 - self.p
+        if keep == 0.0:
+            self.scaled_mask = np.zeros_like(x)
+        else:
+            self.scaled_mask = (self.generator.random(x.shape) < keep).astype(x.dtype) / x.dtype.type(keep)
+        return x * self.scaled_mask                           # y = x * m / (1 - p)
+
+    def backward(self, grad_out):
+        if self.scaled_mask is None:
+            return grad_out
+        return grad_out * self.scaled_mask                    # dL/dx = dL/dy * m / (1 - p)
+
+    def extra_repr(self):
+        return f"p={self.p}, inplace={self.inplace}"
+
+
+class _BatchNorm(Module):
+    """Batch normalization over axis 1 (channels): y = gamma * (x - mu) / sqrt(var + eps) + beta.
+
+    Training: mu and var (biased) from the batch; running_mean and running_var move towards them
+    with `momentum` (running_var with the unbiased variance), as torch. Eval: the running ones."""
+
+    layout = ""
+    allowed_ndim = ()
+
+    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True):
+        super().__init__()
+        self.num_features, self.eps, self.momentum = num_features, eps, momentum
+        self.affine, self.track_running_stats = affine, track_running_stats
+        dtype = get_default_dtype()
+        self.weight = Parameter(np.ones(num_features, dtype)) if affine else None      # gamma
+        self.bias = Parameter(np.zeros(num_features, dtype)) if affine else None       # beta
+        if track_running_stats:
+            self.register_buffer("running_mean", np.zeros(num_features, dtype))
+            self.register_buffer("running_var", np.ones(num_features, dtype))
+            self.register_buffer("num_batches_tracked", np.array(0, dtype=np.int64))
+        else:
+            self.running_mean = self.running_var = self.num_batches_tracked = None
+
+    def _axes_and_shape(self, x):
+        """The reduce axes (all but 1) and the shape that broadcasts a (C,) vector over x."""
+        axes = (0,) + tuple(range(2, x.ndim))
+        return axes, (1, self.num_features) + (1,) * (x.ndim - 2)
+
+    def forward(self, x):
+        check_ndim(self, x, self.allowed_ndim, layout=self.layout)
+        check_size(self, x, 1, self.num_features, name="channels")
+        check_finite(self, x, is_finite(x))
+        axes, shape = self._axes_and_shape(x)
+        use_batch_stats = self.training or not self.track_running_stats
+        if use_batch_stats:
+            count = x.size // self.num_features
+            if self.training and count <= 1:
+                raise ShapeError(f"{self.short_repr()} expected more than 1 value per channel when training, "
+                                 f"got input of shape {tuple(x.shape)}")
+            mean = x.mean(axis=axes)                                  # mu = mean of x over the batch
+            var = x.var(axis=axes)                                    # var = mean of (x - mu)^2
+            if self.training and self.track_running_stats:
+                self._update_running_stats(mean, var, count)
+        else:
+            mean, var = self.running_mean, self.running_var
+        self.inv_std = (1.0 / np.sqrt(var + self.eps)).astype(x.dtype)   # 1 / sqrt(var + eps)
+        self.x_hat = (x - mean.reshape(shape)) * self.inv_std.reshape(shape)
+        self.used_batch_stats = use_batch_stats
+        if not self.affine:
+            return self.x_hat
+        return self.x_hat * self.weight.data.reshape(shape) + self.bias.data.reshape(shape)
+
+    def _update_running_stats(self, mean, var, count):
+        self.num_batches_tracked += 1
+        momentum = 1.0 / int(self.num_batches_tracked) if self.momentum is None else self.momentum
+        unbiased_var = var * (count / (count - 1))
+        self.running_mean *= 1 - momentum
+        self.running_mean += momentum * mean
+        self.running_var *= 1 - momentum
+        self.running_var += momentum * unbiased_var
+
+    def backward(self, grad_out):
+        axes, shape = self._axes_and_shape(grad_out)
+        if self.affine:
+            self.weight.accumulate_grad((grad_out * self.x_hat).sum(axis=axes))    # dL/dgamma
+            self.bias.accumulate_grad(grad_out.sum(axis=axes))                     # dL/dbeta
+            grad_x_hat = grad_out * self.weight.data.reshape(shape)               # dL/dx_hat
+        else:
+            grad_x_hat = grad_out
+        inv_std = self.inv_std.reshape(shape)
+        if not self.used_batch_stats:
+            return grad_x_hat * inv_std                        # mu, var are constants in eval mode
+        # mu and var depend on x: dL/dx = (dx_hat - mean(dx_hat) - x_hat * mean(dx_hat * x_hat)) / sigma
+        mean_grad = grad_x_hat.mean(axis=axes, keepdims=True)
+        mean_grad_x_hat = (grad_x_hat * self.x_hat).mean(axis=axes, keepdims=True)
+        return (grad_x_hat - mean_grad - self.x_hat * mean_grad_x_hat) * inv_std
+
+    def extra_repr(self):
+        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
+                f"track_running_stats={self.track_running_stats}")
+
+    def short_repr(self):
+        return f"{type(self).__name__}({self.num_features})"
+
+
+class BatchNorm1d(_BatchNorm):
+    """Batch normalization of x: (N, C) or (N, C, L), statistics per channel C."""
+
+    layout = "(N, C) or (N, C, L)"
+    allowed_ndim = (2, 3)

@@ -1,0 +1,308 @@
+"""Module, Parameter and Sequential of the NumPy backend, modelled on torch.nn.
+
+A Module registers the Parameters, buffers and sub-modules assigned to it, so
+that parameters(), named_parameters() and state_dict() walk the tree with the
+same names as torch.nn (`0.weight`, `2.running_mean`, ...). Every layer writes
+forward(x) and backward(dy) by hand: backward adds dL/dparameter into
+`param.grad` and returns dL/dx.
+"""
+
+from collections import OrderedDict, namedtuple
+
+import numpy as np
+
+from .tensor import asarray
+
+IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
+
+
+class Parameter:
+    """A learnable array: `.data` (the values) and `.grad` (dL/d data, None until backward)."""
+
+    __slots__ = ("data", "grad", "requires_grad")
+
+    def __init__(self, data=None, requires_grad=True):
+        self.data = asarray(np.empty(0) if data is None else data)
+        self.grad = None
+        self.requires_grad = requires_grad
+
+    def accumulate_grad(self, grad):
+        """grad += dL/d(this parameter), as torch accumulates across backward calls."""
+        if not self.requires_grad:
+            return
+        if self.grad is None:
+            self.grad = np.array(grad, dtype=self.data.dtype)
+        else:
+            self.grad += grad
+
+    shape = property(lambda self: self.data.shape)
+    ndim = property(lambda self: self.data.ndim)
+    dtype = property(lambda self: self.data.dtype)
+
+    def numel(self):
+        return self.data.size
+
+    def __repr__(self):
+        return f"Parameter containing:\n{self.data!r}"
+
+
+class Module:
+    """Base class of every layer, loss and model, as torch.nn.Module."""
+
+    def __init__(self):
+        object.__setattr__(self, "_parameters", OrderedDict())
+        object.__setattr__(self, "_buffers", OrderedDict())
+        object.__setattr__(self, "_modules", OrderedDict())
+        object.__setattr__(self, "training", True)
+
+    # --- registration -------------------------------------------------------------------------
+
+    def __setattr__(self, name, value):
+        if "_parameters" not in self.__dict__:
+            raise AttributeError(f"call Module.__init__() before assigning {name!r} in {type(self).__name__}")
+        params, buffers, modules = self._parameters, self._buffers, self._modules
+        if isinstance(value, (Parameter, Module)):
+            self.__dict__.pop(name, None)
+            for registry in (params, buffers, modules):
+                registry.pop(name, None)
+            (params if isinstance(value, Parameter) else modules)[name] = value
+        elif name in params or name in modules:
+            if value is not None:
+                kind = "Parameter" if name in params else "Module"
+                raise TypeError(f"cannot assign {type(value).__name__} as {kind} {name!r} (a {kind} or None)")
+            (params if name in params else modules)[name] = None
+        elif name in buffers:
+            buffers[name] = value
+        else:
+            object.__setattr__(self, name, value)
+
+    def __getattr__(self, name):
+        for registry in ("_parameters", "_buffers", "_modules"):
+            values = self.__dict__.get(registry)
+            if values is not None and name in values:
+                return values[name]
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def __delattr__(self, name):
+        for registry in (self._parameters, self._buffers, self._modules):
+            if name in registry:
+                del registry[name]
+                return
+        object.__delattr__(self, name)
+
+    def register_buffer(self, name, tensor, persistent=True):
+        """A state array that is not learned (e.g. running_mean); kept in state_dict."""
+        self.__dict__.pop(name, None)
+        self._buffers[name] = tensor
+        if not persistent:
+            self.__dict__.setdefault("_non_persistent", set()).add(name)
+
+    def register_parameter(self, name, param):
+        if param is None:
+            self._parameters[name] = None
+        else:
+            setattr(self, name, param)
+
+    def add_module(self, name, module):
+        self._modules[name] = module
+
+    # --- walking the tree ---------------------------------------------------------------------
+
+    def named_modules(self, memo=None, prefix=""):
+        memo = set() if memo is None else memo
+        if id(self) in memo:
+            return
+        memo.add(id(self))
+        yield prefix, self
+        for name, module in self._modules.items():
+            if module is not None:
+                yield from module.named_modules(memo, f"{prefix}.{name}" if prefix else name)
+
+    def modules(self):
+        for _, module in self.named_modules():
+            yield module
+
+    def named_children(self):
+        for name, module in self._modules.items():
+            if module is not None:
+                yield name, module
+
+    def children(self):
+        for _, module in self.named_children():
+            yield module
+
+    def _named_members(self, registry, prefix, recurse):
+        modules = self.named_modules(prefix=prefix) if recurse else [(prefix, self)]
+        seen = set()
+        for module_prefix, module in modules:
+            for name, value in getattr(module, registry).items():
+                if value is None or id(value) in seen:
+                    continue
+                seen.add(id(value))
+                yield (f"{module_prefix}.{name}" if module_prefix else name), value
+
+    def named_parameters(self, prefix="", recurse=True):
+        yield from self._named_members("_parameters", prefix, recurse)
+
+    def parameters(self, recurse=True):
+        for _, param in self.named_parameters(recurse=recurse):
+            yield param
+
+    def named_buffers(self, prefix="", recurse=True):
+        yield from self._named_members("_buffers", prefix, recurse)
+
+    def buffers(self, recurse=True):
+        for _, buffer in self.named_buffers(recurse=recurse):
+            yield buffer
+
+    # --- modes and gradients ------------------------------------------------------------------
+
+    def train(self, mode=True):
+        """Training mode (dropout active, batch norm uses batch statistics); returns self."""
+        for module in self.modules():
+            object.__setattr__(module, "training", bool(mode))
+        return self
+
+    def eval(self):
+        return self.train(False)
+
+    def zero_grad(self, set_to_none=True):
+        """Forget the accumulated gradients (None, as torch, or zeros)."""
+        for param in self.parameters():
+            if set_to_none or param.grad is None:
+                param.grad = None
+            else:
+                param.grad.fill(0)
+
+    def requires_grad_(self, requires_grad=True):
+        for param in self.parameters():
+            param.requires_grad = requires_grad
+        return self
+
+    def _cast(self, dtype):
+        for module in self.modules():
+            for param in module._parameters.values():
+                if param is not None:
+                    param.data = param.data.astype(dtype)
+                    param.grad = None if param.grad is None else param.grad.astype(dtype)
+            for name, buffer in module._buffers.items():
+                if buffer is not None and buffer.dtype.kind == "f":
+                    module._buffers[name] = buffer.astype(dtype)
+        return self
+
+    def double(self):
+        """Cast parameters and floating buffers to float64 (as torch), in place; returns self."""
+        return self._cast(np.float64)
+
+    def float(self):
+        return self._cast(np.float32)
+
+    def to(self, *args, **kwargs):
+        """NumPy arrays live on the CPU; a dtype argument casts, anything else is accepted as is."""
+        for arg in list(args) + [kwargs.get("dtype")]:
+            if arg is not None and "float" in str(arg):
+                return self._cast(np.dtype(str(arg).replace("torch.", "")))
+        return self
+
+    # --- state --------------------------------------------------------------------------------
+
+    def state_dict(self, destination=None, prefix="", keep_vars=False):
+        """OrderedDict of name -> array, with torch.nn's keys (the arrays themselves, not copies)."""
+        state = OrderedDict() if destination is None else destination
+        for name, module in self.named_modules(prefix=prefix.rstrip(".")):
+            dot = f"{name}." if name else ""
+            for key, param in module._parameters.items():
+                if param is not None:
+                    state[dot + key] = param if keep_vars else param.data
+            non_persistent = module.__dict__.get("_non_persistent", set())
+            for key, buffer in module._buffers.items():
+                if buffer is not None and key not in non_persistent:
+                    state[dot + key] = buffer
+        return state
+
+    def load_state_dict(self, state_dict, strict=True, assign=False):
+        """Copy arrays (NumPy, torch tensors, lists) into this module's parameters and buffers, in place.
+
+        Shapes must match; with strict=True the keys must match exactly, as torch."""
+        own = self.state_dict(keep_vars=True)
+        missing = [key for key in own if key not in state_dict]
+        unexpected = [key for key in state_dict if key not in own]
+        if strict and (missing or unexpected):
+            raise KeyError(
+                f"Error(s) in loading state_dict for {type(self).__name__}: "
+                f"missing keys {missing}, unexpected keys {unexpected}"
+            )
+        for key, target in own.items():
+            if key not in state_dict:
+                continue
+            target_array = target.data if isinstance(target, Parameter) else target
+            value = np.asarray(asarray(state_dict[key], dtype=target_array.dtype))
+            if value.shape != target_array.shape:
+                raise ValueError(
+                    f"size mismatch for {key}: copying a param with shape {value.shape} from checkpoint, "
+                    f"the shape in current model is {target_array.shape}"
+                )
+            target_array[...] = value
+        return IncompatibleKeys(missing, unexpected)
+
+    # --- calling ------------------------------------------------------------------------------
+
+    def __call__(self, *args, **kwargs):
+        return self.forward(*args, **kwargs)
+
+    def forward(self, *args, **kwargs):
+        raise NotImplementedError(f"{type(self).__name__} has no forward")
+
+    def backward(self, grad_out):
+        """Given dL/d(output), add dL/d(parameters) into .grad and return dL/d(input)."""
+        raise NotImplementedError(f"{type(self).__name__} has no backward")
+
+    def extra_repr(self):
+        return ""
+
+    def short_repr(self):
+        """The name error messages use: the class and its main arguments, e.g. Linear(64, 32)."""
+        return f"{type(self).__name__}({self.extra_repr()})"
+
+    def __repr__(self):
+        children = [f"  ({name}): " + repr(module).replace("\n", "\n  ") for name, module in self.named_children()]
+        if not children:
+            return f"{type(self).__name__}({self.extra_repr()})"
+        return f"{type(self).__name__}(\n" + "\n".join(children) + "\n)"
+
+
+class Sequential(Module):
+    """Modules applied in order: forward left to right, backward right to left.
+
+    Children are named '0', '1', ... so state_dict keys equal torch.nn.Sequential's."""
+
+    def __init__(self, *modules):
+        super().__init__()
+        for index, module in enumerate(modules):
+            self.add_module(str(index), module)
+
+    def forward(self, x):
+        for module in self._modules.values():
+            x = module(x)
+        return x
+
+    def backward(self, grad_out):                  # dL/dy flows back through every layer
+        for module in reversed(self._modules.values()):
+            grad_out = module.backward(grad_out)
+        return grad_out
+
+    def append(self, module):
+        self.add_module(str(len(self)), module)
+        return self
+
+    def __getitem__(self, index):
+        modules = list(self._modules.values())
+        if isinstance(index, slice):
+            return Sequential(*modules[index])
+        return modules[index]
+
+    def __len__(self):
+        return len(self._modules)
+
+    def __iter__(self):
+        return iter(self._modules.values())

@@ -1,0 +1,218 @@
+"""Optimizers of the NumPy reference with torch.optim's exact update rules.
+
+theta: a parameter, g: its gradient, eta: the learning rate, t: the step count.
+Parameters whose .grad is None are skipped, as torch.
+"""
+
+import math
+
+import numpy as np
+
+from .module import Parameter
+
+
+class Optimizer:
+    """Holds param_groups (lists of Parameters with their hyper-parameters) and per-parameter state."""
+
+    def __init__(self, params, defaults):
+        self.defaults = dict(defaults)
+        self.state = {}
+        params = list(params)
+        if not params:
+            raise ValueError(f"{type(self).__name__} got an empty parameter list")
+        groups = params if isinstance(params[0], dict) else [{"params": params}]
+        self.param_groups = []
+        for group in groups:
+            group = {**self.defaults, **group, "params": list(group["params"])}
+            for param in group["params"]:
+                if not isinstance(param, Parameter):
+                    raise TypeError(f"{type(self).__name__} can only optimize Parameters, got {type(param).__name__}")
+            self.param_groups.append(group)
+
+    @property
+    def lr(self):
+        """The learning rate eta (of the first group); setting it sets every group's."""
+        return self.param_groups[0]["lr"]
+
+    @lr.setter
+    def lr(self, value):
+        for group in self.param_groups:
+            group["lr"] = value
+
+    def zero_grad(self, set_to_none=True):
+        for group in self.param_groups:
+            for param in group["params"]:
+                if set_to_none or param.grad is None:
+                    param.grad = None
+                else:
+                    param.grad.fill(0)
+
+    def _params_with_grad(self, group):
+        for param in group["params"]:
+            if param.grad is not None:
+                yield param, self.state.setdefault(id(param), {})
+
+    def step(self, closure=None):
+        loss = closure() if closure is not None else None
+        for group in self.param_groups:
+            for param, state in self._params_with_grad(group):
+                grad = -param.grad if group.get("maximize") else param.grad
+                self._update(param.data, grad, state, group)
+        return loss
+
+    def _update(self, theta, grad, state, group):
+        raise NotImplementedError
+
+    def __repr__(self):
+        settings = ", ".join(f"{k}={v}" for k, v in self.defaults.items())
+        return f"{type(self).__name__}({settings})"
+
+
+def _check_hyper(name, value, low=0.0):
+    if value < low:
+        raise ValueError(f"Invalid {name}: {value}")
+
+
+class SGD(Optimizer):
+    """g <- g + lambda theta;  b <- mu b + (1 - dampening) g  (b = g at the first step);
+    g <- g + mu b (nesterov) or b;  theta <- theta - eta g."""
+
+    def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False, *,
+                 maximize=False):
+        for name, value in (("learning rate", lr), ("momentum value", momentum),
+                            ("weight_decay value", weight_decay)):
+            _check_hyper(name, value)
+        if nesterov and (momentum <= 0 or dampening != 0):
+            raise ValueError("Nesterov momentum requires a momentum and zero dampening")
+        super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening,
+                                      weight_decay=weight_decay, nesterov=nesterov, maximize=maximize))
+
+    def _update(self, theta, grad, state, group):
+        if group["weight_decay"]:
+            grad = grad + group["weight_decay"] * theta                      # L2: g + lambda theta
+        momentum = group["momentum"]
+        if momentum:
+            if "momentum_buffer" not in state:
+                state["momentum_buffer"] = np.array(grad, dtype=theta.dtype)  # b_1 = g_1
+            else:
+                buffer = state["momentum_buffer"]
+                buffer *= momentum
+                buffer += (1 - group["dampening"]) * grad                    # b = mu b + (1 - d) g
+            buffer = state["momentum_buffer"]
+            grad = grad + momentum * buffer if group["nesterov"] else buffer
+        theta -= (group["lr"] * grad).astype(theta.dtype, copy=False)        # theta <- theta - eta g
+
+
+class RMSprop(Optimizer):
+    """v <- alpha v + (1 - alpha) g^2;  theta <- theta - eta g / (sqrt(v) + eps)
+    (centered: v - (mean g)^2 under the root; momentum: a buffer of the scaled steps)."""
+
+    def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0, centered=False, *,
+                 maximize=False):
+        for name, value in (("learning rate", lr), ("epsilon value", eps), ("momentum value", momentum),
+                            ("weight_decay value", weight_decay), ("alpha value", alpha)):
+            _check_hyper(name, value)
+        super().__init__(params, dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay,
+                                      momentum=momentum, centered=centered, maximize=maximize))
+
+    def _update(self, theta, grad, state, group):
+        if not state:
+            state["step"] = 0
+            state["square_avg"] = np.zeros_like(theta)
+            if group["momentum"] > 0:
+                state["momentum_buffer"] = np.zeros_like(theta)
+            if group["centered"]:
+                state["grad_avg"] = np.zeros_like(theta)
+        state["step"] += 1
+        if group["weight_decay"]:
+            grad = grad + group["weight_decay"] * theta
+        alpha, square_avg = group["alpha"], state["square_avg"]
+        square_avg *= alpha
+        square_avg += (1 - alpha) * grad * grad                               # v = alpha v + (1 - alpha) g^2
+        if group["centered"]:
+            grad_avg = state["grad_avg"]
+            grad_avg += (1 - alpha) * (grad - grad_avg)                       # m = alpha m + (1 - alpha) g
+            avg = np.sqrt(square_avg - grad_avg * grad_avg)
+        else:
+            avg = np.sqrt(square_avg)
+        avg += group["eps"]                                                   # sqrt(v) + eps
+        if group["momentum"] > 0:
+            buffer = state["momentum_buffer"]
+            buffer *= group["momentum"]
+            buffer += grad / avg
+            theta -= (group["lr"] * buffer).astype(theta.dtype, copy=False)
+        else:
+            theta -= (group["lr"] * grad / avg).astype(theta.dtype, copy=False)
+
+
+class Adam(Optimizer):
+    """m <- beta1 m + (1 - beta1) g;  v <- beta2 v + (1 - beta2) g^2;
+    theta <- theta - eta / (1 - beta1^t) * m / (sqrt(v / (1 - beta2^t)) + eps).
+    weight_decay adds lambda theta to g (L2); AdamW decays theta directly instead."""
+
+    decoupled_weight_decay = False
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False, *,
+                 maximize=False):
+        for name, value in (("learning rate", lr), ("epsilon value", eps), ("weight_decay value", weight_decay)):
+            _check_hyper(name, value)
+        for index, beta in enumerate(betas):
+            if not 0.0 <= beta < 1.0:
+                raise ValueError(f"Invalid beta parameter at index {index}: {beta}")
+        super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
+                                      amsgrad=amsgrad, maximize=maximize))
+
+    def _update(self, theta, grad, state, group):
+        if not state:
+            state["step"] = 0
+            state["exp_avg"] = np.zeros_like(theta)
+            state["exp_avg_sq"] = np.zeros_like(theta)
+            if group["amsgrad"]:
+                state["max_exp_avg_sq"] = np.zeros_like(theta)
+        state["step"] += 1
+        t, lr, (beta1, beta2) = state["step"], group["lr"], group["betas"]
+        if group["weight_decay"]:
+            if self.decoupled_weight_decay:
+                theta *= 1 - lr * group["weight_decay"]                        # AdamW: theta <- theta (1 - eta lambda)
+            else:
+                grad = grad + group["weight_decay"] * theta                    # Adam: g + lambda theta
+        m, v = state["exp_avg"], state["exp_avg_sq"]
+        m += (1 - beta1) * (grad - m)                                          # m = beta1 m + (1 - beta1) g
+        v *= beta2
+        v += (1 - beta2) * grad * grad                                         # v = beta2 v + (1 - beta2) g^2
+        if group["amsgrad"]:
+            np.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
+            v = state["max_exp_avg_sq"]
+        step_size = lr / (1 - beta1**t)                                        # eta / (1 - beta1^t)
+        denom = np.sqrt(v) / math.sqrt(1 - beta2**t) + group["eps"]            # sqrt(v_hat) + eps
+        theta -= (step_size * m / denom).astype(theta.dtype, copy=False)
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay (Loshchilov & Hutter): theta <- theta (1 - eta lambda) first."""
+
+    decoupled_weight_decay = True
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False, *,
+                 maximize=False):
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize=maximize)
+
+
+def clip_grad_norm_(parameters, max_norm, norm_type=2.0):
+    """Scale all gradients together so that their joint norm is at most max_norm; returns the norm
+    before clipping (as torch.nn.utils.clip_grad_norm_)."""
+    if isinstance(parameters, Parameter):
+        parameters = [parameters]
+    grads = [p.grad for p in parameters if p.grad is not None]
+    if not grads:
+        return np.float32(0.0)
+    norm_type = float(norm_type)
+    if math.isinf(norm_type):
+        total = max(float(np.abs(g).max()) for g in grads)
+    else:
+        total = sum(float((np.abs(g) ** norm_type).sum()) for g in grads) ** (1 / norm_type)
+    clip_coef = max_norm / (total + 1e-6)
+    if clip_coef < 1:
+        for grad in grads:
+            grad *= grad.dtype.type(clip_coef)
+    return np.asarray(total, dtype=grads[0].dtype)

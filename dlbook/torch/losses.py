@@ -1,0 +1,81 @@
+"""Losses of the torch backend (torch.nn.functional), with the same checks as the NumPy reference.
+
+loss = loss_fn(input, target); loss_fn.backward() returns dL/d(input)."""
+
+import torch.nn.functional as F
+
+from ..errors import check_class_target, check_finite, check_ndim, check_same_shape
+from .module import Module
+from .tensor import asarray, is_finite
+
+REDUCTIONS = ("mean", "sum", "none")
+
+
+class _Loss(Module):
+    def __init__(self, reduction="mean"):
+        super().__init__()
+        if reduction not in REDUCTIONS:
+            raise ValueError(f"{type(self).__name__}: reduction must be one of {REDUCTIONS}, got {reduction!r}")
+        self.reduction = reduction
+
+    def _check_input(self, input):
+        check_finite(self, input, is_finite(input))
+
+    def backward(self, grad_out=1.0):
+        """dL/d(input) for the last forward call (grad_out = dL/dloss, 1 by default)."""
+        if self.reduction == "none":
+            check_same_shape(self, self._output, asarray(grad_out))
+        return super().backward(grad_out)
+
+    def extra_repr(self):
+        return f"reduction={self.reduction!r}" if self.reduction != "mean" else ""
+
+
+class MSELoss(_Loss):
+    """L = mean((x - t)^2)."""
+
+    def forward(self, input, target):
+        self._check_input(input)
+        check_same_shape(self, input, target)
+        return self._keep(F.mse_loss(self._track(input), target.to(input.dtype), reduction=self.reduction))
+
+
+class BCEWithLogitsLoss(_Loss):
+    """L = -w [p t log sigma(x) + (1 - t) log(1 - sigma(x))], from logits x."""
+
+    def __init__(self, weight=None, reduction="mean", pos_weight=None):
+        super().__init__(reduction)
+        self.register_buffer("weight", None if weight is None else asarray(weight))
+        self.register_buffer("pos_weight", None if pos_weight is None else asarray(pos_weight))
+
+    def forward(self, input, target):
+        self._check_input(input)
+        check_same_shape(self, input, target)
+        return self._keep(F.binary_cross_entropy_with_logits(
+            self._track(input), target.to(input.dtype), self.weight, reduction=self.reduction,
+            pos_weight=self.pos_weight))
+
+
+class CrossEntropyLoss(_Loss):
+    """Categorical cross-entropy on logits x: (N, C) or (N, C, d1, ...), targets class indices
+    (N, d1, ...) or class probabilities (like x)."""
+
+    def __init__(self, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0):
+        super().__init__(reduction)
+        if not 0.0 <= label_smoothing <= 1.0:
+            raise ValueError(f"label_smoothing must be between 0.0 and 1.0, got {label_smoothing}")
+        self.register_buffer("weight", None if weight is None else asarray(weight))
+        self.ignore_index, self.label_smoothing = ignore_index, label_smoothing
+
+    def forward(self, input, target):
+        self._check_input(input)
+        check_ndim(self, input, (2, 3, 4, 5), layout="(N, C) or (N, C, d1, ...)")
+        if target.is_floating_point():
+            check_same_shape(self, input, target)
+            target = target.to(input.dtype)
+        else:
+            check_class_target(self, input, target, self.ignore_index)
+        weight = None if self.weight is None else self.weight.to(input.dtype)
+        return self._keep(F.cross_entropy(
+            self._track(input), target, weight, ignore_index=self.ignore_index, reduction=self.reduction,
+            label_smoothing=self.label_smoothing))

@@ -1,0 +1,68 @@
+"""Module and Sequential of the torch backend: torch.nn.Module plus a layer-by-layer backward.
+
+Each layer's forward keeps its input (made to require grad) and its output;
+backward(dy) runs autograd over that layer's own graph only, adds dL/dparameter
+into `param.grad` and returns dL/dx. So a chapter can call model.backward(dy)
+as with the NumPy reference, and loss.backward() through the whole model
+still works (DistributedDataParallel relies on it).
+"""
+
+import torch
+
+from .tensor import asarray
+
+Parameter = torch.nn.Parameter
+
+
+class Module(torch.nn.Module):
+    """Base class of every layer, loss and model of the torch backend."""
+
+    def _track(self, x):
+        """Make x a leaf that requires grad (unless it already carries a graph); keep it for backward."""
+        if torch.is_grad_enabled() and x.is_floating_point() and not x.requires_grad:
+            x = x.detach().requires_grad_()
+        self._input = x
+        return x
+
+    def _keep(self, y):
+        """Keep this layer's output: backward starts from it."""
+        self._output = y
+        return y
+
+    def backward(self, grad_out):
+        """Given dL/d(output), add dL/d(parameters) into .grad and return dL/d(input)."""
+        if getattr(self, "_output", None) is None or not self._output.requires_grad:
+            raise RuntimeError(f"{self.short_repr()}.backward() needs a forward pass in training (with grad)")
+        params = [p for p in self.parameters() if p.requires_grad]
+        grad_out = asarray(grad_out, dtype=self._output.dtype)
+        grads = torch.autograd.grad(self._output, [self._input, *params], grad_out, allow_unused=True)
+        for param, grad in zip(params, grads[1:]):
+            if grad is None:
+                continue
+            if param.grad is None:
+                param.grad = grad
+            else:
+                param.grad.add_(grad)
+        self._output = None                                   # the graph is freed: one backward per forward
+        return torch.zeros_like(self._input) if grads[0] is None else grads[0]
+
+    def load_state_dict(self, state_dict, strict=True, assign=False):
+        """As torch, and NumPy arrays (e.g. from the NumPy backend) are accepted too."""
+        state_dict = {key: torch.as_tensor(value) for key, value in state_dict.items()}
+        return super().load_state_dict(state_dict, strict=strict, assign=assign)
+
+    def short_repr(self):
+        """The name error messages use: the class and its main arguments, e.g. Linear(64, 32)."""
+        return f"{type(self).__name__}({self.extra_repr()})"
+
+
+class Sequential(torch.nn.Sequential, Module):
+    """Modules applied in order: forward left to right, backward right to left (torch.nn.Sequential)."""
+
+    def backward(self, grad_out):                  # dL/dy flows back through every layer
+        for module in reversed(self._modules.values()):
+            grad_out = module.backward(grad_out)
+        return grad_out
+
+    def short_repr(self):
+        return "Sequential"
