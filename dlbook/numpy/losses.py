@@ -37,7 +37,7 @@ class _Loss(Module):
 
     def _upstream(self, grad_out, shape):
         """dL/d(per-element loss) as an array of `shape`: grad_out times the reduction's scale."""
-        grad_out = asarray(grad_out)
+        grad_out = np.asarray(grad_out)
         if self.reduction == "none":
             check_same_shape(self, np.empty(shape), grad_out)
             return grad_out
