@@ -4,6 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 JOBS   ?= 2
+# One BLAS thread per pytest worker: JOBS workers with multi-threaded BLAS each would oversubscribe the cores.
 
 .PHONY: book test lint lab bench browser clean
 
@@ -22,7 +23,8 @@ book: $(STAMP)
 ## make test: lint, unit/gradient/parity tests, the notebooks on both backends, the book build, the browser.
 test: $(STAMP) browser
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -n $(JOBS) --dist loadscope -p no:cacheprovider
+	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 \
+	  $(BIN)/python -m pytest -n $(JOBS) --dist loadscope -p no:cacheprovider
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
