@@ -13,7 +13,8 @@ _default_dtype = np.dtype(np.float32)
 
 def _as_numpy_dtype(dtype):
     """np.float64, 'float64', or torch.float64 (by its name) -> np.dtype."""
-    return np.dtype(str(dtype).replace("torch.", ""))
+    text = str(dtype)
+    return np.dtype(text.replace("torch.", "") if text.startswith("torch.") else dtype)
 
 
 def set_default_dtype(dtype):

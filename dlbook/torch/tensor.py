@@ -27,7 +27,7 @@ def _as_torch_dtype(dtype):
     """np.float64, 'float64' or torch.float64 -> torch.float64."""
     if isinstance(dtype, torch.dtype):
         return dtype
-    return getattr(torch, np.dtype(str(dtype).replace("torch.", "")).name)
+    return getattr(torch, np.dtype(dtype).name)
 
 
 def set_default_dtype(dtype):

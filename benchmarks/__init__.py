@@ -1,0 +1,1 @@
+"""Timed comparisons of the NumPy reference and the torch backend on the CPU (`make bench`)."""

@@ -1,0 +1,76 @@
+"""Dense benchmarks: Linear forward+backward, one tiny training step, an MLP trained on digits."""
+
+import numpy as np
+
+import dlbook
+from dlbook.data import load_digits, train_val_test_split
+from dlbook.train import evaluate, fit
+
+from .timing import compare
+
+BACKENDS = ("numpy", "torch")
+
+
+def _linear_forward_backward(dl, n=128, features=256, seed=0):
+    layer = dl.Linear(features, features, seed=seed)
+    rng = np.random.default_rng(seed)
+    x = dl.asarray(rng.standard_normal((n, features)))
+    dy = dl.asarray(rng.standard_normal((n, features)))
+
+    def run():
+        layer.zero_grad()
+        layer(x)
+        layer.backward(dy)
+
+    return run
+
+
+def _tiny_training_step(dl, batch_size=32, seed=0):
+    """One Adam step of a 64-32-10 MLP on a batch of 32."""
+    model = dl.Sequential(dl.Linear(64, 32, seed=seed), dl.ReLU(), dl.Linear(32, 10, seed=seed + 1))
+    loss_fn, optimizer = dl.CrossEntropyLoss(), dl.Adam(model.parameters(), lr=1e-3)
+    rng = np.random.default_rng(seed)
+    x = dl.asarray(rng.standard_normal((batch_size, 64)))
+    y = dl.asarray(rng.integers(0, 10, batch_size))
+
+    def run():
+        loss = loss_fn(model(x), y)
+        optimizer.zero_grad()
+        model.backward(loss_fn.backward())
+        optimizer.step()
+        return loss
+
+    return run
+
+
+def _digits_mlp(dl, split, accuracies, epochs=20, seed=0):
+    """Train 64-128-64-10 with Adam, batch 64, for `epochs`; record test accuracy."""
+
+    def run():
+        model = dl.Sequential(dl.Linear(64, 128, seed=seed), dl.ReLU(), dl.Linear(128, 64, seed=seed + 1),
+                              dl.ReLU(), dl.Linear(64, 10, seed=seed + 2))
+        loss_fn = dl.CrossEntropyLoss()
+        fit(model, loss_fn, dl.Adam(model.parameters(), lr=1e-3), split.X_train, split.Y_train,
+            epochs=epochs, batch_size=64, seed=seed, progress=False)
+        accuracies[dl.name] = evaluate(model, loss_fn, split.X_test, split.Y_test)["accuracy"]
+
+    return run
+
+
+def run(repeats):
+    dls = {name: dlbook.load(name) for name in BACKENDS}
+    rows = [
+        compare("Linear(256, 256) forward+backward, N=128",
+                _linear_forward_backward(dls["numpy"]), _linear_forward_backward(dls["torch"]), repeats),
+        compare("tiny training step 64-32-10, batch 32, Adam",
+                _tiny_training_step(dls["numpy"]), _tiny_training_step(dls["torch"]), repeats, target=0.3),
+    ]
+    X, y = load_digits()
+    split = train_val_test_split(X, y, seed=0)
+    accuracies = {}
+    row = compare("MLP 64-128-64-10 on digits, 20 epochs, Adam, batch 64",
+                  _digits_mlp(dls["numpy"], split, accuracies), _digits_mlp(dls["torch"], split, accuracies),
+                  repeats, target=0.5)
+    row.note = f"test accuracy numpy {accuracies['numpy']:.3f}, torch {accuracies['torch']:.3f}"
+    rows.append(row)
+    return rows

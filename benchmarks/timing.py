@@ -1,0 +1,80 @@
+"""Side-by-side timing: both backends in one process, at one thread count, interleaved repeats.
+
+The ratio numpy / torch is what we report (< 1: the NumPy reference is faster)."""
+
+import statistics
+import time
+from dataclasses import dataclass
+
+import torch
+from threadpoolctl import threadpool_limits
+
+
+@dataclass
+class Comparison:
+    name: str
+    numpy_seconds: float
+    torch_seconds: float
+    target: float | None = None
+    note: str = ""
+
+    @property
+    def ratio(self):
+        return self.numpy_seconds / self.torch_seconds
+
+    @property
+    def verdict(self):
+        if self.target is None:
+            return ""
+        return "met" if self.ratio <= self.target else "NOT met"
+
+
+def median_seconds(fn, repeats):
+    """Median wall time of fn() over `repeats` calls, after one warm-up call."""
+    fn()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def compare(name, numpy_fn, torch_fn, repeats=7, target=None, note=""):
+    """Time both functions alternately (numpy, torch, numpy, ...) so both see the same machine state."""
+    numpy_fn(), torch_fn()
+    numpy_times, torch_times = [], []
+    for _ in range(repeats):
+        numpy_times.append(median_seconds(numpy_fn, 1))
+        torch_times.append(median_seconds(torch_fn, 1))
+    return Comparison(name, statistics.median(numpy_times), statistics.median(torch_times), target, note)
+
+
+def same_threads(n_threads):
+    """Limit NumPy's BLAS and torch to the same number of threads (a context manager for BLAS)."""
+    torch.set_num_threads(n_threads)
+    return threadpool_limits(limits=n_threads)
+
+
+def format_table(rows, n_threads, repeats):
+    """A Markdown table of the comparisons."""
+    lines = [
+        f"NumPy / torch-CPU time ratios, {n_threads} thread(s) each, median of {repeats} interleaved repeats "
+        f"(torch {torch.__version__})",
+        "",
+        "| case | numpy | torch | ratio numpy/torch | target | verdict | note |",
+        "|---|---:|---:|---:|---:|---|---|",
+    ]
+    for row in rows:
+        target = f"<= {row.target:g}x" if row.target is not None else ""
+        lines.append(f"| {row.name} | {_fmt(row.numpy_seconds)} | {_fmt(row.torch_seconds)} | "
+                     f"{row.ratio:.2f}x | {target} | {row.verdict} | {row.note} |")
+    return "\n".join(lines)
+
+
+def _fmt(seconds):
+    if seconds < 1e-3:
+        return f"{seconds * 1e6:.0f} us"
+    if seconds < 1:
+        return f"{seconds * 1e3:.1f} ms"
+    return f"{seconds:.2f} s"
