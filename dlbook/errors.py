@@ -91,7 +91,9 @@ def check_same_shape(layer, input, target):
 def check_finite(layer, x, is_finite, what="input"):
     """Raise NonFiniteError when `is_finite` (a bool the backend computed) is False."""
     if not is_finite:
-        raise NonFiniteError(f"{layer_name(layer)} got a {what} holding NaN or inf (shape {tuple(x.shape)})")
+        article = "an" if what[:1] in "aeiou" else "a"
+        raise NonFiniteError(
+            f"{layer_name(layer)} got {article} {what} holding NaN or inf (shape {tuple(x.shape)})")
 
 
 def is_integer_dtype(x):
@@ -114,6 +116,8 @@ def check_class_target(layer, input, target, ignore_index=-100):
     if target.shape[0] == 0:
         return
     n_classes = input.shape[1]
+    if 0 <= int(target.min()) and int(target.max()) < n_classes:       # the common case: one pass each
+        return
     kept = target[target != ignore_index]
     if kept.shape[0] and (int(kept.min()) < 0 or int(kept.max()) >= n_classes):
         bad = int(kept.min()) if int(kept.min()) < 0 else int(kept.max())

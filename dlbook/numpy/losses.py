@@ -57,6 +57,7 @@ class MSELoss(_Loss):
     def forward(self, input, target):
         self._check_input(input)
         check_same_shape(self, input, target)
+        target = target.astype(input.dtype, copy=False)       # an integer target must not promote x
         self.diff = input - target                             # x - t
         return self._reduce(self.diff * self.diff)
 
@@ -111,13 +112,13 @@ def log_softmax(x, axis=-1):
 
 
 class CrossEntropyLoss(_Loss):
-    """Categorical cross-entropy on logits x: (N, C) or (N, C, d1, ...).
+    """Categorical cross-entropy on logits x: (N, C) or (N, C, d1, ...), p_i = softmax(x_i).
 
-    With class indices y (N, d1, ...):   l_i = -w_{y_i} log softmax(x_i)_{y_i}
-    With class probabilities q (like x): l_i = -sum_c w_c q_ic log softmax(x_i)_c
+    With class indices y (N, d1, ...):   l_i = -w_{y_i} log p_{i, y_i}
+    With class probabilities q (like x): l_i = -sum_c w_c q_ic log p_ic
     label_smoothing eps mixes the target with the uniform distribution: (1 - eps) target + eps / C.
     'mean' divides by the summed weights of the kept targets (by N for probabilities), as torch.
-    dL/dx_ic = (sum_k w_k q_ik) p_ic - w_c q_ic, p = softmax(x_i) (the gradient of softmax+log).
+    dL/dx_ic = (sum_k w_k q_ik) p_ic - w_c q_ic  (softmax and log together: for one-hot q, p - q).
     """
 
     def __init__(self, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0):
@@ -132,38 +133,63 @@ class CrossEntropyLoss(_Loss):
         check_ndim(self, input, (2, 3, 4, 5), layout="(N, C) or (N, C, d1, ...)")
         self.input_shape = input.shape
         n_classes = input.shape[1]
-        logits = np.moveaxis(input, 1, -1).reshape(-1, n_classes)            # (M, C), M = N * d1 * ...
-        weight = np.ones(n_classes, input.dtype) if self.weight is None else self.weight.astype(input.dtype)
-        if target.dtype.kind == "f":                                         # class probabilities
-            check_same_shape(self, input, target)
-            q = np.moveaxis(target, 1, -1).reshape(-1, n_classes).astype(input.dtype)
-            kept = np.ones(len(q), bool)
-            denominator = len(q)
-        else:                                                                # class indices
+        logits = input if input.ndim == 2 else np.moveaxis(input, 1, -1).reshape(-1, n_classes)  # (M, C)
+        self.class_weight = None if self.weight is None else self.weight.astype(input.dtype)
+        self.log_p = log_softmax(logits)                                     # log p_ic
+        if target.dtype.kind == "f":
+            losses, denominator = self._probability_losses(input, target)
+        else:
             check_class_target(self, input, target, self.ignore_index)
-            labels = target.reshape(-1)
-            kept = labels != self.ignore_index
-            q = np.zeros_like(logits)
-            q[np.flatnonzero(kept), labels[kept]] = 1.0                     # one-hot y
-            denominator = weight[labels[kept]].sum()
-        if self.label_smoothing:
-            q = (1 - self.label_smoothing) * q + self.label_smoothing / n_classes
-            q[~kept] = 0.0
-        self.log_p = log_softmax(logits)
-        self.weighted_q = q * weight                                         # w_c q_ic
-        losses = -(self.weighted_q * self.log_p).sum(axis=1)                 # l_i
+            losses, denominator = self._index_losses(target.reshape(-1))
         if self.reduction == "none":
             return losses.reshape((input.shape[0],) + input.shape[2:])
         return self._reduce(losses, denominator)
 
-    def backward(self, grad_out=1.0):
-        p = np.exp(self.log_p)                                               # softmax(x_i)
-        grad = self.weighted_q.sum(axis=1, keepdims=True) * p - self.weighted_q
-        upstream = self._upstream(grad_out, (self.input_shape[0],) + self.input_shape[2:])
-        grad = grad * np.reshape(upstream, (-1, 1))
-        n, c = self.input_shape[0], self.input_shape[1]
-        grad = grad.reshape((n,) + self.input_shape[2:] + (c,))
-        return np.moveaxis(grad, -1, 1).astype(self.log_p.dtype)
+    def _index_losses(self, labels):
+        """l_i = (1 - eps) w_y (-log p_iy) + eps / C sum_c w_c (-log p_ic), ignored rows 0."""
+        eps, n_classes = self.label_smoothing, self.log_p.shape[1]
+        kept = (labels != self.ignore_index).astype(self.log_p.dtype)
+        self.labels = np.where(kept > 0, labels, 0)
+        self.rows = np.arange(len(labels))
+        self.weight_of_label = kept if self.class_weight is None else self.class_weight[self.labels] * kept  # w_y
+        self.kept, self.probability_target = kept, None
+        losses = -self.log_p[self.rows, self.labels] * self.weight_of_label
+        if eps:
+            weighted_log_p = self.log_p if self.class_weight is None else self.log_p * self.class_weight
+            losses = (1 - eps) * losses - (eps / n_classes) * weighted_log_p.sum(axis=1) * kept
+        return losses, self.weight_of_label.sum()
 
-    def extra_repr(self):
-        return super().extra_repr()
+    def _probability_losses(self, input, target):
+        """l_i = -sum_c w_c q_ic log p_ic with q smoothed; 'mean' divides by the row count."""
+        check_same_shape(self, input, target)
+        n_classes = input.shape[1]
+        q = target if target.ndim == 2 else np.moveaxis(target, 1, -1).reshape(-1, n_classes)
+        q = q.astype(input.dtype)
+        if self.label_smoothing:
+            q = (1 - self.label_smoothing) * q + self.label_smoothing / n_classes
+        self.probability_target = q if self.class_weight is None else q * self.class_weight   # w_c q_ic
+        return -(self.probability_target * self.log_p).sum(axis=1), len(q)
+
+    def _grad_logits(self):
+        """dL/dx for every row, before the reduction: (sum_k w_k q_ik) p_ic - w_c q_ic."""
+        p = np.exp(self.log_p)                                                # softmax(x_i)
+        if self.probability_target is not None:
+            weighted_q = self.probability_target
+            return weighted_q.sum(axis=1, keepdims=True) * p - weighted_q
+        eps, n_classes = self.label_smoothing, p.shape[1]
+        total_weight = n_classes if self.class_weight is None else self.class_weight.sum()
+        row_weight = (1 - eps) * self.weight_of_label + (eps / n_classes) * total_weight * self.kept
+        grad = p * row_weight[:, None]
+        grad[self.rows, self.labels] -= (1 - eps) * self.weight_of_label      # - (1 - eps) w_y at the label
+        if eps:
+            class_weight = 1.0 if self.class_weight is None else self.class_weight
+            grad -= (eps / n_classes) * self.kept[:, None] * class_weight     # - eps / C w_c everywhere
+        return grad
+
+    def backward(self, grad_out=1.0):
+        n, c = self.input_shape[0], self.input_shape[1]
+        upstream = self._upstream(grad_out, (n,) + tuple(self.input_shape[2:]))
+        grad = self._grad_logits() * np.reshape(upstream, (-1, 1))
+        if len(self.input_shape) > 2:
+            grad = np.moveaxis(grad.reshape((n,) + tuple(self.input_shape[2:]) + (c,)), -1, 1)
+        return grad.astype(self.log_p.dtype, copy=False)

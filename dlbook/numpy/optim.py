@@ -184,8 +184,12 @@ class Adam(Optimizer):
             np.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
             v = state["max_exp_avg_sq"]
         step_size = lr / (1 - beta1**t)                                        # eta / (1 - beta1^t)
-        denom = np.sqrt(v) / math.sqrt(1 - beta2**t) + group["eps"]            # sqrt(v_hat) + eps
-        theta -= (step_size * m / denom).astype(theta.dtype, copy=False)
+        denom = np.sqrt(v)
+        denom /= math.sqrt(1 - beta2**t)
+        denom += group["eps"]                                                  # sqrt(v_hat) + eps
+        step = np.divide(m, denom, out=denom)
+        step *= step_size
+        theta -= step                                                          # theta -= eta_t m_hat / denom
 
 
 class AdamW(Adam):
@@ -198,9 +202,9 @@ class AdamW(Adam):
         super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize=maximize)
 
 
-def clip_grad_norm_(parameters, max_norm, norm_type=2.0):
+def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False, foreach=None):
     """Scale all gradients together so that their joint norm is at most max_norm; returns the norm
-    before clipping (as torch.nn.utils.clip_grad_norm_)."""
+    before clipping (as torch.nn.utils.clip_grad_norm_; `foreach` is accepted and ignored)."""
     if isinstance(parameters, Parameter):
         parameters = [parameters]
     grads = [p.grad for p in parameters if p.grad is not None]
@@ -211,6 +215,10 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0):
         total = max(float(np.abs(g).max()) for g in grads)
     else:
         total = sum(float((np.abs(g) ** norm_type).sum()) for g in grads) ** (1 / norm_type)
+    if error_if_nonfinite and not math.isfinite(total):
+        raise RuntimeError(f"The total norm of order {norm_type} for gradients from `parameters` is "
+                           "non-finite, so it cannot be clipped. To disable this error, set "
+                           "`error_if_nonfinite=False`")
     clip_coef = max_norm / (total + 1e-6)
     if clip_coef < 1:
         for grad in grads:
