@@ -88,6 +88,14 @@ def check_same_shape(layer, input, target):
         )
 
 
+def check_floating(layer, x, what="input"):
+    """Raise TypeError unless x holds floating-point numbers (an integer input would be silently
+    promoted by NumPy and refused by torch's matmul)."""
+    if "float" not in str(x.dtype):
+        raise TypeError(f"{layer_name(layer)} expected a floating-point {what}, got dtype {x.dtype} "
+                        f"(convert with dl.asarray(x.astype('float32')))")
+
+
 def check_finite(layer, x, is_finite, what="input"):
     """Raise NonFiniteError when `is_finite` (a bool the backend computed) is False."""
     if not is_finite:
@@ -125,3 +133,28 @@ def check_class_target(layer, input, target, ignore_index=-100):
             f"{layer_name(layer)} got target {bad}, out of range for {n_classes} classes "
             f"(expected 0 <= target < {n_classes}, or ignore_index={ignore_index})"
         )
+
+
+def sequence_layout(size, batch_first=True):
+    """'(N, T, size)' or '(T, N, size)': the layout of a batch of sequences."""
+    return f"(N, T, {size})" if batch_first else f"(T, N, {size})"
+
+
+def check_sequence(layer, x, size, batch_first=True, what="input"):
+    """Raise ShapeError unless x is a batch of sequences: 3-D, (N, T, size), or (T, N, size) when
+    batch_first is False."""
+    layout = sequence_layout(size, batch_first)
+    if x.ndim != 3:
+        raise ShapeError(f"{layer_name(layer)} expected a 3-D {what} {layout} (batch_first={batch_first}), "
+                         f"got shape {tuple(x.shape)}")
+    if x.shape[-1] != size:
+        raise ShapeError(f"{layer_name(layer)} expected {what} of shape {layout}, got {tuple(x.shape)}")
+
+
+def check_exact_shape(layer, x, expected, what="input", meaning=""):
+    """Raise ShapeError unless tuple(x.shape) == expected; meaning names the axes, e.g.
+    '(num_layers, N, hidden_size)'."""
+    if tuple(x.shape) != tuple(expected):
+        hint = f" {meaning}" if meaning else ""
+        raise ShapeError(f"{layer_name(layer)} expected {what} of shape {tuple(expected)}{hint}, "
+                         f"got {tuple(x.shape)}")

@@ -7,7 +7,7 @@ chapter's equations written out (delta = dL/dy).
 import numpy as np
 
 from .. import init
-from ..errors import ShapeError, check_finite, check_last_dim, check_ndim, check_size
+from ..errors import ShapeError, check_finite, check_floating, check_last_dim, check_ndim, check_size
 from .module import Module, Parameter
 from .tensor import get_default_dtype, is_finite
 
@@ -30,6 +30,7 @@ class Linear(Module):
 
     def forward(self, x):
         check_last_dim(self, x, self.in_features)
+        check_floating(self, x)
         check_finite(self, x, is_finite(x))
         self.x = x                                           # kept for backward
         y = x @ self.weight.data.T                           # y = x W^T

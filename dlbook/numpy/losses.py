@@ -57,6 +57,7 @@ class MSELoss(_Loss):
     def forward(self, input, target):
         self._check_input(input)
         check_same_shape(self, input, target)
+        check_finite(self, target, is_finite(target), what="target")
         target = target.astype(input.dtype, copy=False)       # an integer target must not promote x
         self.diff = input - target                             # x - t
         return self._reduce(self.diff * self.diff)
@@ -84,12 +85,13 @@ class BCEWithLogitsLoss(_Loss):
 
     def __init__(self, weight=None, reduction="mean", pos_weight=None):
         super().__init__(reduction)
-        self.weight = None if weight is None else asarray(weight)
-        self.pos_weight = None if pos_weight is None else asarray(pos_weight)
+        self.register_buffer("weight", None if weight is None else asarray(weight))          # in state_dict,
+        self.register_buffer("pos_weight", None if pos_weight is None else asarray(pos_weight))  # as torch
 
     def forward(self, input, target):
         self._check_input(input)
         check_same_shape(self, input, target)
+        check_finite(self, target, is_finite(target), what="target")
         target = target.astype(input.dtype, copy=False)
         log_weight = 1.0 if self.pos_weight is None else 1 + (self.pos_weight - 1) * target
         self.input, self.target, self.log_weight = input, target, log_weight
@@ -125,7 +127,7 @@ class CrossEntropyLoss(_Loss):
         super().__init__(reduction)
         if not 0.0 <= label_smoothing <= 1.0:
             raise ValueError(f"label_smoothing must be between 0.0 and 1.0, got {label_smoothing}")
-        self.weight = None if weight is None else asarray(weight)
+        self.register_buffer("weight", None if weight is None else asarray(weight))          # as torch
         self.ignore_index, self.label_smoothing = ignore_index, label_smoothing
 
     def forward(self, input, target):

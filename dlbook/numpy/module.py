@@ -108,15 +108,17 @@ class Module:
 
     # --- walking the tree ---------------------------------------------------------------------
 
-    def named_modules(self, memo=None, prefix=""):
+    def named_modules(self, memo=None, prefix="", remove_duplicate=True):
         memo = set() if memo is None else memo
-        if id(self) in memo:
-            return
-        memo.add(id(self))
+        if remove_duplicate:
+            if id(self) in memo:
+                return
+            memo.add(id(self))
         yield prefix, self
         for name, module in self._modules.items():
             if module is not None:
-                yield from module.named_modules(memo, f"{prefix}.{name}" if prefix else name)
+                child_prefix = f"{prefix}.{name}" if prefix else name
+                yield from module.named_modules(memo, child_prefix, remove_duplicate)
 
     def modules(self):
         for _, module in self.named_modules():
@@ -131,18 +133,21 @@ class Module:
         for _, module in self.named_children():
             yield module
 
-    def _named_members(self, registry, prefix, recurse):
-        modules = self.named_modules(prefix=prefix) if recurse else [(prefix, self)]
+    def _named_members(self, registry, prefix, recurse, remove_duplicate=True):
+        if recurse:
+            modules = self.named_modules(prefix=prefix, remove_duplicate=remove_duplicate)
+        else:
+            modules = [(prefix, self)]
         seen = set()
         for module_prefix, module in modules:
             for name, value in getattr(module, registry).items():
-                if value is None or id(value) in seen:
+                if value is None or (remove_duplicate and id(value) in seen):
                     continue
                 seen.add(id(value))
                 yield (f"{module_prefix}.{name}" if module_prefix else name), value
 
-    def named_parameters(self, prefix="", recurse=True):
-        yield from self._named_members("_parameters", prefix, recurse)
+    def named_parameters(self, prefix="", recurse=True, remove_duplicate=True):
+        yield from self._named_members("_parameters", prefix, recurse, remove_duplicate)
 
     def parameters(self, recurse=True):
         for _, param in self.named_parameters(recurse=recurse):
@@ -206,8 +211,13 @@ class Module:
 
     # --- state --------------------------------------------------------------------------------
 
-    def state_dict(self, destination=None, prefix="", keep_vars=False):
-        """OrderedDict of name -> array, with torch.nn's keys (the arrays themselves, not copies)."""
+    def state_dict(self, *args, destination=None, prefix="", keep_vars=False):
+        """OrderedDict of name -> array, with torch.nn's keys (the arrays themselves, not copies).
+
+        Positional arguments (deprecated in torch) are read in torch's order:
+        destination, prefix, keep_vars."""
+        if args:
+            destination, prefix, keep_vars = (*args, *(destination, prefix, keep_vars)[len(args):])
         state = OrderedDict() if destination is None else destination
         for name, module in self.named_modules(prefix=prefix.rstrip(".")):
             dot = f"{name}." if name else ""
@@ -228,7 +238,7 @@ class Module:
         missing = [key for key in own if key not in state_dict]
         unexpected = [key for key in state_dict if key not in own]
         if strict and (missing or unexpected):
-            raise KeyError(
+            raise RuntimeError(
                 f"Error(s) in loading state_dict for {type(self).__name__}: "
                 f"missing keys {missing}, unexpected keys {unexpected}"
             )
@@ -238,7 +248,7 @@ class Module:
             target_array = target.data if isinstance(target, Parameter) else target
             value = np.asarray(asarray(state_dict[key], dtype=target_array.dtype))
             if value.shape != target_array.shape:
-                raise ValueError(
+                raise RuntimeError(
                     f"size mismatch for {key}: copying a param with shape {value.shape} from checkpoint, "
                     f"the shape in current model is {target_array.shape}"
                 )
@@ -250,7 +260,7 @@ class Module:
     def __call__(self, *args, **kwargs):
         return self.forward(*args, **kwargs)
 
-    def forward(self, *args, **kwargs):
+    def forward(self, *input):
         raise NotImplementedError(f"{type(self).__name__} has no forward")
 
     def backward(self, grad_out):
@@ -276,15 +286,15 @@ class Sequential(Module):
 
     Children are named '0', '1', ... so state_dict keys equal torch.nn.Sequential's."""
 
-    def __init__(self, *modules):
+    def __init__(self, *args):
         super().__init__()
-        for index, module in enumerate(modules):
+        for index, module in enumerate(args):
             self.add_module(str(index), module)
 
-    def forward(self, x):
+    def forward(self, input):
         for module in self._modules.values():
-            x = module(x)
-        return x
+            input = module(input)
+        return input
 
     def backward(self, grad_out):                  # dL/dy flows back through every layer
         for module in reversed(self._modules.values()):

@@ -61,7 +61,7 @@ def is_finite(x):
     elementwise pass only when the sum is not finite, which a finite sum that overflowed also gives."""
     if x.dtype.kind != "f" or x.size == 0:
         return True
-    if math.isfinite(x.sum()):
+    if math.isfinite(x.sum(dtype=np.float64)):          # float64: a float32 sum cannot overflow
         return True
     return bool(np.isfinite(x).all())
 

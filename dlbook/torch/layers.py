@@ -7,7 +7,7 @@ import torch
 import torch.nn.functional as F
 
 from .. import init
-from ..errors import ShapeError, check_finite, check_last_dim, check_ndim, check_size
+from ..errors import ShapeError, check_finite, check_floating, check_last_dim, check_ndim, check_size
 from .module import Module, Parameter
 from .tensor import device, get_default_dtype, is_finite, tensor_from
 
@@ -29,6 +29,7 @@ class Linear(Module):
 
     def forward(self, x):
         check_last_dim(self, x, self.in_features)
+        check_floating(self, x)
         check_finite(self, x, is_finite(x))
         return self._keep(F.linear(self._track(x), self.weight, self.bias))
 

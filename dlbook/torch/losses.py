@@ -37,6 +37,7 @@ class MSELoss(_Loss):
     def forward(self, input, target):
         self._check_input(input)
         check_same_shape(self, input, target)
+        check_finite(self, target, is_finite(target), what="target")
         return self._keep(F.mse_loss(self._track(input), target.to(input.dtype), reduction=self.reduction))
 
 
@@ -51,6 +52,7 @@ class BCEWithLogitsLoss(_Loss):
     def forward(self, input, target):
         self._check_input(input)
         check_same_shape(self, input, target)
+        check_finite(self, target, is_finite(target), what="target")
         return self._keep(F.binary_cross_entropy_with_logits(
             self._track(input), target.to(input.dtype), self.weight, reduction=self.reduction,
             pos_weight=self.pos_weight))

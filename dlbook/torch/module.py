@@ -17,6 +17,9 @@ Parameter = torch.nn.Parameter
 class Module(torch.nn.Module):
     """Base class of every layer, loss and model of the torch backend."""
 
+    def __init__(self):                            # torch.nn.Module takes (*args, **kwargs): keep the
+        super().__init__()                         # NumPy backend's signature, Module()
+
     def _track(self, x):
         """Make x a leaf that requires grad (unless it already carries a graph); keep it for backward."""
         if torch.is_grad_enabled() and x.is_floating_point() and not x.requires_grad:

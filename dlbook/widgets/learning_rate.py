@@ -1,0 +1,84 @@
+"""The learning-rate explorer: learning rate and schedule -> gradient-descent trajectory and loss curve.
+
+Gradient descent on the ill-conditioned quadratic L(w) = (a w1^2 + b w2^2) / 2 (curvatures a < b):
+w <- w - eta_t grad L(w). A constant eta converges when eta < 2 / b and diverges beyond it;
+a decaying schedule can rescue a learning rate that starts too large.
+"""
+
+import numpy as np
+
+from .. import schedules
+from .explorer import Explorer
+
+CURVATURES = (1.0, 4.0)                 # a, b: eta > 2 / b = 0.5 diverges along w2
+START = (-4.0, 2.0)
+N_STEPS = 40
+_W1, _W2 = np.meshgrid(np.linspace(-5, 5, 100), np.linspace(-3.5, 3.5, 70))
+LOSS_SURFACE = np.log1p(0.5 * (CURVATURES[0] * _W1**2 + CURVATURES[1] * _W2**2))   # background: log(1 + L)
+SCHEDULE_NAMES = ("constant", "step", "exponential", "cosine", "inverse time", "warm-up")
+
+
+def learning_rates(schedule, lr0, n_steps=N_STEPS):
+    """eta_t for t = 0..n_steps-1 under a named schedule (parameters chosen for n_steps)."""
+    settings = {
+        "constant": lambda t: lr0,
+        "step": lambda t: schedules.step_lr(t, lr0, step_size=10, gamma=0.5),
+        "exponential": lambda t: schedules.exponential_lr(t, lr0, gamma=0.93),
+        "cosine": lambda t: schedules.cosine_annealing_lr(t, lr0, T_max=n_steps),
+        "inverse time": lambda t: schedules.inverse_time_decay_lr(t, lr0, beta=0.2),
+        "warm-up": lambda t: schedules.linear_warmup_lr(t, lr0, warmup_steps=10, start_factor=0.1),
+    }
+    if schedule not in settings:
+        raise ValueError(f"unknown schedule {schedule!r}; choose one of {SCHEDULE_NAMES}")
+    return np.array([settings[schedule](t) for t in range(n_steps)])
+
+
+def quadratic_loss(w, curvatures=CURVATURES):
+    """L(w) = (a w1^2 + b w2^2) / 2 for w: (..., 2)."""
+    return 0.5 * (curvatures[0] * w[..., 0] ** 2 + curvatures[1] * w[..., 1] ** 2)
+
+
+def descend(lrs, start=START, curvatures=CURVATURES):
+    """Gradient descent w_{t+1} = w_t - eta_t grad L(w_t); returns the trajectory (len(lrs) + 1, 2)."""
+    curvature = np.asarray(curvatures)
+    trajectory = [np.asarray(start, dtype=float)]
+    for lr in lrs:
+        w = trajectory[-1]
+        trajectory.append(w - lr * curvature * w)               # grad L(w) = (a w1, b w2)
+    return np.array(trajectory)
+
+
+class LRExplorer(Explorer):
+    """Move the learning rate and the schedule; watch the path of gradient descent and its loss."""
+
+    TITLE = "Learning rate and schedule"
+    GRID = {
+        "lr": [0.05, 0.1, 0.2, 0.4, 0.55, 0.7],
+        "schedule": list(SCHEDULE_NAMES),
+    }
+    LABELS = {"lr": "learning rate eta_0", "schedule": "schedule"}
+    DEFAULTS = {"lr": 0.1, "schedule": "constant"}
+
+    def compute(self, lr, schedule):
+        """{'lrs': (T,), 'trajectory': (T + 1, 2), 'loss': (T + 1,), 'diverged': bool}."""
+        lrs = learning_rates(schedule, lr)
+        trajectory = descend(lrs)
+        loss = quadratic_loss(trajectory)
+        return {"lrs": lrs, "trajectory": trajectory, "loss": loss, "diverged": bool(loss[-1] > loss[0])}
+
+    def render(self, result, lr, schedule):
+        figure, (path_axes, loss_axes) = self.new_figure(ncols=2)
+        path_axes.imshow(LOSS_SURFACE, extent=(-5, 5, -3.5, 3.5), origin="lower", cmap="Greys", aspect="auto")
+        path = np.clip(result["trajectory"], -50, 50)
+        path_axes.plot(path[:, 0], path[:, 1], "o-", color="tab:blue", markersize=3, linewidth=1)
+        path_axes.plot(0, 0, "*", color="tab:red", markersize=10)
+        path_axes.set(xlim=(-5, 5), ylim=(-3.5, 3.5), xlabel="w1", ylabel="w2",
+                      title=f"gradient descent, eta_0 = {lr:g}, {schedule}")
+        loss_axes.semilogy(np.maximum(result["loss"], 1e-12), color="tab:blue")
+        loss_axes.set(xlabel="step t", ylabel="loss L(w_t) (log scale)", ylim=(1e-8, 1e6),
+                      title="diverges: eta too large" if result["diverged"] else "loss per step")
+        lr_axes = loss_axes.twinx()
+        lr_axes.plot(result["lrs"], color="tab:orange", linewidth=1)
+        lr_axes.set_ylabel("learning rate eta_t", color="tab:orange")
+        lr_axes.set_ylim(0, 0.75)
+        return figure

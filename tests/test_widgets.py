@@ -1,0 +1,87 @@
+"""Explorers: compute functions, the live widget and the static HTML layer."""
+
+import base64
+import json
+import re
+
+import numpy as np
+import pytest
+
+from dlbook.widgets import LRExplorer
+from dlbook.widgets.learning_rate import descend, learning_rates
+from dlbook.widgets.static import static_html
+
+
+def test_gradient_descent_on_the_quadratic_converges_below_two_over_the_curvature():
+    for lr in (0.2, 0.3, 0.45):
+        result = LRExplorer().compute(lr=lr, schedule="constant")
+        assert result["loss"][-1] < 1e-3 * result["loss"][0] and not result["diverged"]
+
+
+def test_a_learning_rate_above_two_over_the_curvature_diverges():
+    result = LRExplorer().compute(lr=0.55, schedule="constant")
+    assert result["diverged"] and result["loss"][-1] > 10 * result["loss"][0]
+
+
+def test_a_decaying_schedule_rescues_a_learning_rate_that_starts_too_large():
+    assert not LRExplorer().compute(lr=0.55, schedule="inverse time")["diverged"]
+
+
+def test_every_schedule_starts_at_or_below_lr0_and_never_goes_negative():
+    for schedule in LRExplorer.GRID["schedule"]:
+        lrs = learning_rates(schedule, 0.3)
+        assert lrs.max() <= 0.3 + 1e-12 and lrs.min() >= 0
+
+
+def test_descend_takes_one_gradient_step_per_learning_rate():
+    trajectory = descend([0.5], start=(2.0, 1.0), curvatures=(1.0, 1.0))
+    np.testing.assert_allclose(trajectory, [[2.0, 1.0], [1.0, 0.5]])
+
+
+def test_render_draws_labelled_axes():
+    explorer = LRExplorer()
+    figure = explorer.figure()
+    for axes in figure.axes[:2]:
+        assert axes.get_xlabel() and axes.get_ylabel() and axes.get_title()
+
+
+def test_moving_a_live_slider_redraws_the_image():
+    pytest.importorskip("ipywidgets")
+    view = LRExplorer().live()
+    before = view.image.value
+    view.sliders["lr"].value = 0.55
+    assert view.image.value != before
+    after_lr = view.image.value
+    view.sliders["schedule"].value = "cosine"
+    assert view.image.value != after_lr
+
+
+def test_the_static_html_embeds_one_frame_per_grid_point_under_one_megabyte():
+    html = LRExplorer().static_html()
+    frames = json.loads(re.search(r'<script type="application/json" class="dlbook-frames">(.*?)</script>',
+                                  html).group(1))
+    grid = LRExplorer.GRID
+    assert len(frames) == len(grid["lr"]) * len(grid["schedule"])
+    assert len(html) < 1_000_000
+    assert all(base64.b64decode(frame)[:8] == b"\x89PNG\r\n\x1a\n" for frame in frames.values())
+    assert len(set(frames.values())) == len(frames)              # every frame differs
+    assert "document.currentScript.closest('.dlbook-explorer')" in html
+    assert "http" not in html.replace("http-equiv", "")           # nothing fetched
+
+
+def test_the_mimebundle_carries_widget_view_static_html_and_png():
+    bundle = LRExplorer()._repr_mimebundle_()
+    assert {"text/html", "image/png", "text/plain"} <= set(bundle)
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+
+
+def test_an_unknown_slider_or_an_off_grid_value_is_refused():
+    with pytest.raises(TypeError, match="no slider"):
+        LRExplorer(momentum=0.9)
+    with pytest.raises(ValueError, match="not on the grid"):
+        LRExplorer(lr=0.123)
+
+
+def test_static_html_refuses_more_than_a_megabyte_of_frames():
+    with pytest.raises(ValueError, match="limit 1 MB"):
+        static_html("big", {"x": list(range(20))}, lambda x: bytes(60_000))
