@@ -21,10 +21,16 @@ book: $(STAMP)
 	@echo "Open _build/html/index.html"
 
 ## make test: lint, unit/gradient/parity tests, the notebooks on both backends, the book build, the browser.
+NOTEBOOKS := $(sort $(wildcard chapters/*.ipynb))
+PYTEST    := OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 \
+             $(BIN)/python -m pytest -n $(JOBS) --dist loadscope -p no:cacheprovider
+
 test: $(STAMP) browser
 	$(BIN)/ruff check .
-	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 \
-	  $(BIN)/python -m pytest -n $(JOBS) --dist loadscope -p no:cacheprovider
+	DLBOOK_BACKEND=numpy $(PYTEST) tests $(if $(NOTEBOOKS),--nbval-lax $(NOTEBOOKS))
+ifneq ($(NOTEBOOKS),)
+	DLBOOK_BACKEND=torch $(PYTEST) --nbval-lax $(NOTEBOOKS)
+endif
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
