@@ -1,0 +1,279 @@
+"""Gradient checks: every layer's and every loss's hand-written (NumPy) or autograd (torch) backward
+against central differences, on both backends, in float64; and gradcheck itself, which must fail
+on a wrong backward.
+
+Tolerance: in float64, central differences with eps = 1e-6 carry a truncation error ~ eps^2 f''' ~ 1e-12
+and a rounding error ~ 1e-16 |f| / eps ~ 1e-10, so a right backward measures 1e-11 .. 1e-9 (relative).
+A wrong one (a forgotten factor, a sign, a missing term) gives 1e-2 .. 1. 1e-6 separates the two.
+"""
+
+import numpy as np
+import pytest
+
+import dlbook
+import dlbook.numpy as dl_numpy
+from dlbook.gradcheck import gradcheck, gradcheck_report, numerical_gradient, relative_error
+
+TOL = 1e-6          # float64 relative error of a right backward: ~1e-10 (see the module docstring)
+WRONG = 1e-2        # what a wrong backward gives at least
+
+
+@pytest.fixture(autouse=True)
+def _float64():
+    """Gradient checks run in float64: parameters are drawn and kept in float64 from the start."""
+    for name in dlbook.BACKENDS:
+        try:
+            dlbook.load(name).set_default_dtype(np.float64)
+        except ImportError:
+            pass
+    yield                                            # conftest sets float32 back
+
+
+def batchnorm(dl, *, train=True, warm_up_shape=None, **kwargs):
+    """A BatchNorm1d(4) with gamma, beta (and, after a few training batches, the running statistics)
+    away from their 1 / 0 start, so that a backward that mixed them up would show."""
+    layer = dl.BatchNorm1d(4, **kwargs)
+    if layer.affine:
+        dl.uniform(layer.weight, 0.5, 1.5, seed=1)
+        dl.normal(layer.bias, 0.0, 0.5, seed=2)
+    rng = np.random.default_rng(3)
+    for _ in range(3):
+        layer(dl.asarray(rng.normal(1.0, 2.0, warm_up_shape)))
+    return layer.train(train)
+
+
+# (id, make(dl) -> layer, input shape)
+LAYERS = [
+    ("Linear", lambda dl: dl.Linear(4, 3, seed=0), (5, 4)),
+    ("Linear-no-bias", lambda dl: dl.Linear(4, 3, bias=False, seed=0), (5, 4)),
+    ("Linear-3d-input", lambda dl: dl.Linear(4, 3, seed=0), (2, 5, 4)),
+    ("Linear-no-bias-3d-input", lambda dl: dl.Linear(4, 3, bias=False, seed=0), (2, 5, 4)),
+    ("Dropout-p0.3-train", lambda dl: dl.Dropout(0.3, seed=0), (6, 5)),
+    ("BatchNorm1d-train-2d", lambda dl: batchnorm(dl, warm_up_shape=(8, 4)), (6, 4)),
+    ("BatchNorm1d-train-3d", lambda dl: batchnorm(dl, warm_up_shape=(8, 4, 3)), (5, 4, 3)),
+    ("BatchNorm1d-eval-2d", lambda dl: batchnorm(dl, train=False, warm_up_shape=(8, 4)), (6, 4)),
+    ("BatchNorm1d-eval-3d", lambda dl: batchnorm(dl, train=False, warm_up_shape=(8, 4, 3)), (5, 4, 3)),
+    ("BatchNorm1d-affine-False-train", lambda dl: batchnorm(dl, warm_up_shape=(8, 4), affine=False), (6, 4)),
+    ("BatchNorm1d-affine-False-eval",
+     lambda dl: batchnorm(dl, train=False, warm_up_shape=(8, 4), affine=False), (6, 4)),
+    ("BatchNorm1d-untracked-train",
+     lambda dl: batchnorm(dl, warm_up_shape=(8, 4), track_running_stats=False), (6, 4)),
+    ("BatchNorm1d-untracked-eval-uses-batch-stats",
+     lambda dl: batchnorm(dl, train=False, warm_up_shape=(8, 4, 3), track_running_stats=False), (5, 4, 3)),
+    ("Sigmoid", lambda dl: dl.Sigmoid(), (5, 4)),
+    ("Tanh", lambda dl: dl.Tanh(), (5, 4)),
+    ("ReLU", lambda dl: dl.ReLU(), (5, 4)),
+    ("LeakyReLU-0.2", lambda dl: dl.LeakyReLU(0.2), (5, 4)),
+    ("GELU", lambda dl: dl.GELU(), (5, 4)),
+    ("GELU-tanh", lambda dl: dl.GELU(approximate="tanh"), (5, 4)),
+    ("Softmax-dim0", lambda dl: dl.Softmax(dim=0), (5, 4)),
+    ("Softmax-dim1", lambda dl: dl.Softmax(dim=1), (5, 4)),
+    ("Softmax-dim-1-3d", lambda dl: dl.Softmax(dim=-1), (2, 3, 4)),
+    ("Sequential-MLP", lambda dl: dl.Sequential(
+        dl.Linear(4, 8, seed=0), dl.Tanh(), dl.Linear(8, 8, seed=1), dl.GELU(),
+        dl.Linear(8, 3, seed=2), dl.Softmax(dim=1)), (5, 4)),
+    ("Sequential-MLP-BatchNorm-Dropout", lambda dl: dl.Sequential(
+        dl.Linear(4, 8, bias=False, seed=0), dl.BatchNorm1d(8), dl.ReLU(), dl.Dropout(0.3, seed=1),
+        dl.Linear(8, 3, seed=2)), (6, 4)),
+]
+
+
+@pytest.mark.parametrize("make_layer, input_shape", [pytest.param(make, shape, id=name)
+                                                     for name, make, shape in LAYERS])
+def test_layer_backward_matches_finite_differences(dl, make_layer, input_shape):
+    report = gradcheck_report(make_layer(dl), input_shape=input_shape)
+    assert max(report.values()) < TOL, report
+
+
+def test_gradcheck_checks_every_parameter_of_a_model(dl):
+    model = dl.Sequential(dl.Linear(4, 8, seed=0), dl.BatchNorm1d(8), dl.ReLU(), dl.Linear(8, 3, seed=2))
+    report = gradcheck_report(model, input_shape=(6, 4))
+    assert set(report) == {"input", "0.weight", "0.bias", "1.weight", "1.bias", "3.weight", "3.bias"}
+
+
+# ---------------------------------------------------------------- losses
+
+RNG = np.random.default_rng(0)
+LOGITS_2D = RNG.standard_normal((6, 4))                             # (N, C)
+LOGITS_3D = RNG.standard_normal((3, 4, 5))                          # (N, C, L)
+CLASS_WEIGHT = [0.5, 2.0, 1.0, 3.0]
+
+
+def class_indices(shape, n_classes=4, ignore_index=None, seed=1):
+    """Random class indices, every class present, a third of them set to ignore_index (if given)."""
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, n_classes, shape)
+    labels.reshape(-1)[:n_classes] = np.arange(n_classes)
+    if ignore_index is not None:
+        labels.reshape(-1)[rng.permutation(labels.size)[: labels.size // 3]] = ignore_index
+    return labels
+
+
+def class_probabilities(logits_shape, seed=2):
+    """Random distributions over axis 1 (the classes) of a (N, C, *) target."""
+    probs = np.random.default_rng(seed).dirichlet(np.ones(logits_shape[1]), (logits_shape[0],) + logits_shape[2:])
+    return np.moveaxis(probs, -1, 1)
+
+
+# (id, make(dl) -> loss, input, target (NumPy; class indices are int64))
+LOSSES = [
+    *[(f"MSELoss-{reduction}", lambda dl, r=reduction: dl.MSELoss(reduction=r),
+       LOGITS_2D, RNG.standard_normal((6, 4))) for reduction in ("mean", "sum", "none")],
+    *[(f"BCEWithLogitsLoss-{reduction}", lambda dl, r=reduction: dl.BCEWithLogitsLoss(reduction=r),
+       LOGITS_2D, RNG.random((6, 4))) for reduction in ("mean", "sum", "none")],
+    ("BCEWithLogitsLoss-weight", lambda dl: dl.BCEWithLogitsLoss(weight=CLASS_WEIGHT),
+     LOGITS_2D, RNG.random((6, 4))),
+    ("BCEWithLogitsLoss-pos_weight", lambda dl: dl.BCEWithLogitsLoss(pos_weight=[3.0, 0.5, 1.0, 2.0]),
+     LOGITS_2D, RNG.random((6, 4))),
+    ("BCEWithLogitsLoss-weight-pos_weight-sum",
+     lambda dl: dl.BCEWithLogitsLoss(weight=CLASS_WEIGHT, pos_weight=[3.0, 0.5, 1.0, 2.0], reduction="sum"),
+     LOGITS_2D, (RNG.random((6, 4)) > 0.5).astype(float)),
+    *[(f"CrossEntropyLoss-indices-{reduction}", lambda dl, r=reduction: dl.CrossEntropyLoss(reduction=r),
+       LOGITS_2D, class_indices(6)) for reduction in ("mean", "sum", "none")],
+    *[(f"CrossEntropyLoss-probabilities-{reduction}", lambda dl, r=reduction: dl.CrossEntropyLoss(reduction=r),
+       LOGITS_2D, class_probabilities((6, 4))) for reduction in ("mean", "sum", "none")],
+    ("CrossEntropyLoss-weight", lambda dl: dl.CrossEntropyLoss(weight=CLASS_WEIGHT),
+     LOGITS_2D, class_indices(6)),
+    ("CrossEntropyLoss-ignore_index", lambda dl: dl.CrossEntropyLoss(ignore_index=2),
+     LOGITS_2D, class_indices(6, ignore_index=2)),
+    ("CrossEntropyLoss-ignore_index-default-minus-100", lambda dl: dl.CrossEntropyLoss(),
+     LOGITS_2D, class_indices(6, ignore_index=-100)),
+    ("CrossEntropyLoss-label_smoothing", lambda dl: dl.CrossEntropyLoss(label_smoothing=0.2),
+     LOGITS_2D, class_indices(6)),
+    ("CrossEntropyLoss-weight-ignore_index-label_smoothing",
+     lambda dl: dl.CrossEntropyLoss(weight=CLASS_WEIGHT, ignore_index=1, label_smoothing=0.2),
+     LOGITS_2D, class_indices(6, ignore_index=1)),
+    ("CrossEntropyLoss-probabilities-weight-label_smoothing",
+     lambda dl: dl.CrossEntropyLoss(weight=CLASS_WEIGHT, label_smoothing=0.2),
+     LOGITS_2D, class_probabilities((6, 4))),
+    *[(f"CrossEntropyLoss-3d-indices-{reduction}",
+       lambda dl, r=reduction: dl.CrossEntropyLoss(weight=CLASS_WEIGHT, ignore_index=1, reduction=r),
+       LOGITS_3D, class_indices((3, 5), ignore_index=1)) for reduction in ("mean", "sum", "none")],
+    *[(f"CrossEntropyLoss-3d-probabilities-{reduction}",
+       lambda dl, r=reduction: dl.CrossEntropyLoss(label_smoothing=0.1, reduction=r),
+       LOGITS_3D, class_probabilities((3, 4, 5))) for reduction in ("mean", "sum", "none")],
+]
+
+
+@pytest.mark.parametrize("make_loss, input, target", [pytest.param(make, x, t, id=name)
+                                                      for name, make, x, t in LOSSES])
+def test_loss_backward_matches_finite_differences(dl, make_loss, input, target):
+    error = gradcheck(make_loss(dl), input, dl.asarray(target))
+    assert error < TOL
+
+
+# ---------------------------------------------------------------- gradcheck can fail
+
+
+class LinearForgettingX(dl_numpy.Linear):
+    """dL/dW = delta^T x with the factor x forgotten: a wrong backward that gradcheck must catch."""
+
+    def backward(self, grad_out):
+        self.weight.accumulate_grad(grad_out.T @ np.ones_like(self.x))      # wrong: delta^T 1
+        self.bias.accumulate_grad(grad_out.sum(axis=0))
+        return grad_out @ self.weight.data
+
+
+class LinearWithoutBiasGrad(dl_numpy.Linear):
+    """A backward that never fills bias.grad: gradcheck counts the missing gradient as zeros."""
+
+    def backward(self, grad_out):
+        self.weight.accumulate_grad(grad_out.T @ self.x)
+        return grad_out @ self.weight.data
+
+
+class SigmoidForgettingOneMinusY(dl_numpy.Sigmoid):
+    """f'(x) = y (1 - y) with (1 - y) forgotten."""
+
+    def backward(self, grad_out):
+        return grad_out * self.y
+
+
+def test_gradcheck_catches_a_backward_that_forgets_a_factor():
+    assert gradcheck(LinearForgettingX(4, 3, seed=0), input_shape=(5, 4)) > WRONG
+
+
+def test_gradcheck_report_names_the_wrong_gradient_only():
+    report = gradcheck_report(LinearForgettingX(4, 3, seed=0), input_shape=(5, 4))
+    assert report["weight"] > WRONG
+    assert report["input"] < TOL and report["bias"] < TOL
+
+
+def test_gradcheck_counts_a_missing_parameter_gradient_as_wrong():
+    report = gradcheck_report(LinearWithoutBiasGrad(4, 3, seed=0), input_shape=(5, 4))
+    assert report["bias"] == pytest.approx(1.0)      # ||0 - n|| / ||n||
+    assert report["weight"] < TOL
+
+
+def test_gradcheck_catches_a_wrong_activation_derivative():
+    assert gradcheck(SigmoidForgettingOneMinusY(), input_shape=(5, 4)) > WRONG
+
+
+def test_gradcheck_casts_a_float32_layer_to_float64(dl):
+    dl.set_default_dtype(np.float32)
+    layer = dl.Linear(4, 3, seed=0)
+    assert gradcheck(layer, input_shape=(5, 4)) < TOL
+    assert str(dl.to_numpy(layer.weight).dtype) == "float64"
+
+
+# ---------------------------------------------------------------- numerical_gradient, relative_error
+
+
+def test_numerical_gradient_of_a_cubic_is_three_v_squared():
+    values = np.random.default_rng(0).standard_normal((3, 4))
+    numerical = numerical_gradient(lambda: float((values**3).sum()), values)
+    # central differences: error ~ eps^2 |f'''| + 1e-16 |f| / eps ~ 1e-10, far below 1e-7
+    np.testing.assert_allclose(numerical, 3 * values**2, rtol=1e-7, atol=1e-9)
+
+
+def test_numerical_gradient_restores_the_values_it_perturbs():
+    values = np.random.default_rng(0).standard_normal(5)
+    original = values.copy()
+    numerical_gradient(lambda: float(np.sin(values).sum()), values)
+    np.testing.assert_array_equal(values, original)
+
+
+def test_numerical_gradient_returns_float64_of_the_values_shape():
+    values = np.zeros((2, 3, 1))
+    numerical = numerical_gradient(lambda: float(values.sum()), values)
+    assert numerical.shape == (2, 3, 1) and numerical.dtype == np.float64
+    np.testing.assert_allclose(numerical, 1.0, rtol=1e-9)
+
+
+def test_numerical_gradient_perturbs_a_torch_tensor_in_place():
+    torch = pytest.importorskip("torch")
+    values = torch.linspace(-1, 1, 6, dtype=torch.float64).reshape(2, 3)
+    original = values.clone()
+    numerical = numerical_gradient(lambda: float(torch.exp(values).sum()), values)
+    np.testing.assert_allclose(numerical, np.exp(original.numpy()), rtol=1e-8)
+    assert torch.equal(values, original)
+
+
+def test_numerical_gradient_sees_only_the_element_it_perturbs():
+    values = np.array([1.0, 2.0, 3.0])
+    numerical = numerical_gradient(lambda: float(values[1] ** 2), values)
+    np.testing.assert_allclose(numerical, [0.0, 4.0, 0.0], atol=1e-8)
+
+
+@pytest.mark.parametrize("analytic, numerical, expected", [
+    pytest.param([1.0, 2.0], [1.0, 2.0], 0.0, id="equal-is-0"),
+    pytest.param([1.0, 2.0], [-1.0, -2.0], 1.0, id="opposite-is-1"),
+    pytest.param([1.0, 2.0], [2.0, 4.0], 1 / 3, id="twice-is-one-third"),
+    pytest.param([0.0, 0.0], [0.0, 0.0], 0.0, id="both-zero-is-0"),
+    pytest.param([0.0, 0.0], [1e-3, 0.0], 1.0, id="zero-vs-anything-is-1"),
+])
+def test_relative_error(analytic, numerical, expected):
+    assert relative_error(analytic, numerical) == pytest.approx(expected, abs=1e-15)
+
+
+def test_relative_error_does_not_depend_on_the_scale():
+    analytic, numerical = np.array([1.0, -2.0, 3.0]), np.array([1.1, -2.0, 2.9])
+    assert relative_error(1e-8 * analytic, 1e-8 * numerical) == pytest.approx(relative_error(analytic, numerical))
+    assert relative_error(1e8 * analytic, 1e8 * numerical) == pytest.approx(relative_error(analytic, numerical))
+
+
+def test_relative_error_is_symmetric_and_takes_any_array_like():
+    torch = pytest.importorskip("torch")
+    analytic, numerical = [[1.0, 2.0]], torch.tensor([[1.5, 2.0]], dtype=torch.float64)
+    assert relative_error(analytic, numerical) == relative_error(numerical, analytic) == pytest.approx(
+        0.5 / (np.sqrt(5) + np.sqrt(6.25)))
