@@ -70,6 +70,17 @@ def check_ndim(layer, x, allowed, what="input", layout=None):
         raise ShapeError(f"{layer_name(layer)} expected a {ranks} {what}{hint}, got shape {tuple(x.shape)}")
 
 
+def check_axis_range(layer, x, start_dim, end_dim, what="input"):
+    """Raise ShapeError unless start_dim..end_dim (negative: from the end) are axes of x, in order;
+    return them as non-negative (start, end). For Flatten."""
+    start = start_dim + x.ndim if start_dim < 0 else start_dim
+    end = end_dim + x.ndim if end_dim < 0 else end_dim
+    if not 0 <= start <= end < max(x.ndim, 1):
+        raise ShapeError(f"{layer_name(layer)} expected {what} with axes {start_dim}..{end_dim}, "
+                         f"got shape {tuple(x.shape)}")
+    return start, end
+
+
 def check_size(layer, x, axis, size, what="input", name="size"):
     """Raise ShapeError unless x.shape[axis] == size (e.g. the channel count)."""
     if x.shape[axis] != size:

@@ -95,3 +95,28 @@ def default_weight_and_bias(weight_shape, bias_shape, seed=None):
     fan_in, _ = fan_in_and_fan_out(weight_shape)
     bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0.0
     return weight, uniform_array(bias_shape, -bound, bound, seed=rng)
+
+
+def recurrent_parameter_names(num_layers=1, bias=True):
+    """torch.nn.RNN/LSTM/GRU's parameter names, in torch's order: for each layer l,
+    weight_ih_l{l}, weight_hh_l{l} (and bias_ih_l{l}, bias_hh_l{l})."""
+    kinds = ("weight_ih", "weight_hh", "bias_ih", "bias_hh") if bias else ("weight_ih", "weight_hh")
+    return [f"{kind}_l{layer}" for layer in range(num_layers) for kind in kinds]
+
+
+def recurrent_parameters(input_size, hidden_size, num_layers=1, gates=1, bias=True, seed=None):
+    """torch.nn.RNN/LSTM/GRU's parameters and default init, drawn from one generator in torch's order.
+
+    gates: G = 1 (RNN), 4 (LSTM), 3 (GRU). Layer l: weight_ih_l{l} (G H, D) for l = 0, (G H, H) above,
+    weight_hh_l{l} (G H, H), bias_ih_l{l} and bias_hh_l{l} (G H,); every one ~ U(-1/sqrt(H), 1/sqrt(H)).
+    Returns a list of (name, float64 array)."""
+    rng = generator(seed)
+    bound = 1 / math.sqrt(hidden_size) if hidden_size > 0 else 0.0
+    shapes = {"weight_hh": (gates * hidden_size, hidden_size), "bias_ih": (gates * hidden_size,),
+              "bias_hh": (gates * hidden_size,)}
+    parameters = []
+    for name in recurrent_parameter_names(num_layers, bias):
+        kind, layer = name.rsplit("_l", 1)
+        shape = shapes.get(kind) or (gates * hidden_size, input_size if layer == "0" else hidden_size)
+        parameters.append((name, uniform_array(shape, -bound, bound, seed=rng)))
+    return parameters

@@ -32,7 +32,8 @@ TORCH_TWINS = ["Linear", "Dropout", "BatchNorm1d", "LeakyReLU", "GELU", "Softmax
                "BCEWithLogitsLoss", "CrossEntropyLoss", "SGD", "RMSprop", "Adam", "AdamW"]
 
 TORCH_FREE_MODULES = ["dlbook.numpy", "dlbook.gradcheck", "dlbook.errors", "dlbook.init", "dlbook.data",
-                      "dlbook.schedules", "dlbook.train"]
+                      "dlbook.schedules", "dlbook.train", "dlbook.windows", "dlbook.autograd", "dlbook.viz",
+                      "dlbook.widgets"]
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 

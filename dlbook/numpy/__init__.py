@@ -7,6 +7,7 @@ from .. import schedules
 from ..errors import NonFiniteError, ShapeError, TargetError
 from ..init import calculate_gain
 from .activations import GELU, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
+from .conv import Conv2d
 from .init import (
     constant,
     kaiming_normal,
@@ -18,10 +19,13 @@ from .init import (
     xavier_uniform,
     zeros,
 )
-from .layers import BatchNorm1d, Dropout, Linear
+from .layers import BatchNorm1d, BatchNorm2d, Dropout, Flatten, Linear
 from .losses import BCEWithLogitsLoss, CrossEntropyLoss, MSELoss
 from .module import Module, Parameter, Sequential
 from .optim import SGD, Adam, AdamW, Optimizer, RMSprop, clip_grad_norm_
+from .pooling import AvgPool2d, MaxPool2d
+from .recurrent import GRU, LSTM, RNN, LastTimeStep
+from .residual import Residual
 from .tensor import asarray, device, get_default_dtype, is_finite, no_grad, set_default_dtype, to_numpy
 
 name = "numpy"
@@ -34,3 +38,5 @@ __all__ = [
     "kaiming_uniform", "name", "no_grad", "normal", "ones", "schedules", "set_default_dtype", "to_numpy",
     "uniform", "xavier_normal", "xavier_uniform", "zeros",
 ]
+__all__ += ["GRU", "LSTM", "LastTimeStep", "RNN", "Residual"]      # sequence layers, residual blocks
+__all__ += ["AvgPool2d", "BatchNorm2d", "Conv2d", "Flatten", "MaxPool2d"]      # spatial layers

@@ -1,13 +1,15 @@
-"""Dense layers of the NumPy reference: Linear, Dropout, BatchNorm1d.
+"""Layers of the NumPy reference: Linear, Dropout, BatchNorm1d, BatchNorm2d, Flatten.
 
 Each forward keeps, by name, what its backward needs; each backward is the
 chapter's equations written out (delta = dL/dy).
 """
 
+import math
+
 import numpy as np
 
 from .. import init
-from ..errors import ShapeError, check_finite, check_floating, check_last_dim, check_ndim, check_size
+from ..errors import ShapeError, check_axis_range, check_finite, check_floating, check_last_dim, check_ndim, check_size
 from .module import Module, Parameter
 from .tensor import get_default_dtype, is_finite
 
@@ -176,3 +178,33 @@ class BatchNorm1d(_BatchNorm):
 
     layout = "(N, C) or (N, C, L)"
     allowed_ndim = (2, 3)
+
+
+class BatchNorm2d(_BatchNorm):
+    """Batch normalization of images x: (N, C, H, W), statistics per channel C (over N, H and W)."""
+
+    layout = "(N, C, H, W)"
+    allowed_ndim = (4,)
+
+
+class Flatten(Module):
+    """Axes start_dim..end_dim merged into one, as torch.nn.Flatten: (N, C, H, W) -> (N, C*H*W) by default.
+
+    Elements keep their (C, H, W) order, so a Linear after it has torch's weight layout;
+    backward reshapes dL/dy back to the input's shape."""
+
+    def __init__(self, start_dim=1, end_dim=-1):
+        super().__init__()
+        self.start_dim, self.end_dim = start_dim, end_dim
+
+    def forward(self, x):
+        start, end = check_axis_range(self, x, self.start_dim, self.end_dim)
+        self.input_shape = x.shape
+        return x.reshape(x.shape[:start] + (math.prod(x.shape[start:end + 1]),) + x.shape[end + 1:])
+
+    def backward(self, grad_out):
+        return grad_out.reshape(self.input_shape)
+
+    def extra_repr(self):
+        return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
+

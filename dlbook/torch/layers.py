@@ -1,4 +1,4 @@
-"""Dense layers of the torch backend: Linear, Dropout, BatchNorm1d, computed with torch.nn.functional.
+"""Layers of the torch backend: Linear, Dropout, BatchNorm1d, BatchNorm2d, Flatten, computed with torch.nn.functional.
 
 Same names, arguments, parameters and state_dict keys as the NumPy reference and torch.nn;
 an independent implementation (parity tests compare the two)."""
@@ -7,7 +7,7 @@ import torch
 import torch.nn.functional as F
 
 from .. import init
-from ..errors import ShapeError, check_finite, check_floating, check_last_dim, check_ndim, check_size
+from ..errors import ShapeError, check_axis_range, check_finite, check_floating, check_last_dim, check_ndim, check_size
 from .module import Module, Parameter
 from .tensor import device, get_default_dtype, is_finite, tensor_from
 
@@ -121,4 +121,25 @@ class BatchNorm1d(_BatchNorm):
     layout = "(N, C) or (N, C, L)"
     allowed_ndim = (2, 3)
 
+
+class BatchNorm2d(_BatchNorm):
+    """Batch normalization of images x: (N, C, H, W), statistics per channel C (over N, H and W)."""
+
+    layout = "(N, C, H, W)"
+    allowed_ndim = (4,)
+
+
+class Flatten(Module):
+    """Axes start_dim..end_dim merged into one, as torch.nn.Flatten: (N, C, H, W) -> (N, C*H*W) by default."""
+
+    def __init__(self, start_dim=1, end_dim=-1):
+        super().__init__()
+        self.start_dim, self.end_dim = start_dim, end_dim
+
+    def forward(self, x):
+        start, end = check_axis_range(self, x, self.start_dim, self.end_dim)
+        return self._keep(self._track(x).flatten(start, end))
+
+    def extra_repr(self):
+        return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
 

@@ -1,0 +1,91 @@
+"""Spatial benchmarks: Conv2d and MaxPool2d forward+backward, and the book's CNN trained on digits.
+
+`python -m benchmarks.spatial` prints this table alone."""
+
+import numpy as np
+
+import dlbook
+from dlbook.data import load_digits, train_val_test_split
+from dlbook.train import evaluate, fit
+
+from .timing import compare
+
+BACKENDS = ("numpy", "torch")
+
+# (label, input shape (N, C, H, W), out_channels, target ratio numpy/torch): 3x3 kernels, padding 1
+CONV_CASES = [
+    ("(a) N64 C1 8x8 -> 16", (64, 1, 8, 8), 16, 0.6),
+    ("(b) N64 C16 8x8 -> 32", (64, 16, 8, 8), 32, 1.5),
+    ("(c) N64 C1 28x28 -> 32", (64, 1, 28, 28), 32, 0.8),
+    ("(d) N32 C3 32x32 -> 32", (32, 3, 32, 32), 32, 1.3),
+]
+POOL_SHAPE = (64, 32, 28, 28)
+
+
+def _forward_backward(dl, layer, input_shape, seed=0):
+    """zero_grad, forward and backward of `layer` on a fixed standard-normal input and dL/dy."""
+    rng = np.random.default_rng(seed)
+    x = dl.asarray(rng.standard_normal(input_shape))
+    dy = dl.asarray(rng.standard_normal(tuple(layer(x).shape)))
+
+    def run():
+        layer.zero_grad()
+        layer(x)
+        layer.backward(dy)
+
+    return run
+
+
+def cnn(dl, seed=0):
+    """Conv(32, 3x3)-MaxPool-Conv(64, 3x3)-MaxPool-Flatten-Dense(128)-Dense(10) for 1x8x8 digits
+    (padding 1: 8x8 -> 4x4 -> 2x2)."""
+    return dl.Sequential(
+        dl.Conv2d(1, 32, 3, padding=1, seed=seed), dl.ReLU(), dl.MaxPool2d(2),
+        dl.Conv2d(32, 64, 3, padding=1, seed=seed + 1), dl.ReLU(), dl.MaxPool2d(2),
+        dl.Flatten(), dl.Linear(64 * 2 * 2, 128, seed=seed + 2), dl.ReLU(), dl.Linear(128, 10, seed=seed + 3))
+
+
+def _digits_cnn(dl, split, accuracies, epochs=20, seed=0):
+    """Train the CNN with Adam, batch 64, for `epochs`; record test accuracy."""
+
+    def run():
+        model = cnn(dl, seed)
+        loss_fn = dl.CrossEntropyLoss()
+        fit(model, loss_fn, dl.Adam(model.parameters(), lr=1e-3), split.X_train, split.Y_train,
+            epochs=epochs, batch_size=64, seed=seed, progress=False)
+        accuracies[dl.name] = evaluate(model, loss_fn, split.X_test, split.Y_test)["accuracy"]
+
+    return run
+
+
+def run(repeats):
+    dls = {name: dlbook.load(name) for name in BACKENDS}
+    rows = []
+    for label, shape, out_channels, target in CONV_CASES:
+        runs = [_forward_backward(dl, dl.Conv2d(shape[1], out_channels, 3, padding=1, seed=0), shape)
+                for dl in dls.values()]
+        rows.append(compare(f"Conv2d 3x3 pad 1 forward+backward {label}", *runs, repeats, target=target))
+    runs = [_forward_backward(dl, dl.MaxPool2d(2), POOL_SHAPE) for dl in dls.values()]
+    rows.append(compare(f"MaxPool2d 2x2 forward+backward, N64 C32 {POOL_SHAPE[2]}x{POOL_SHAPE[3]}", *runs,
+                        repeats, target=1.5))
+    X, y = load_digits(flatten=False)
+    split = train_val_test_split(X, y, seed=0)
+    accuracies = {}
+    row = compare("CNN Conv32-Pool-Conv64-Pool-Dense128-Dense10 on digits, 20 epochs, Adam, batch 64",
+                  _digits_cnn(dls["numpy"], split, accuracies), _digits_cnn(dls["torch"], split, accuracies),
+                  repeats, target=1.0)
+    row.note = f"test accuracy numpy {accuracies['numpy']:.3f}, torch {accuracies['torch']:.3f}"
+    rows.append(row)
+    return rows
+
+
+if __name__ == "__main__":
+    import argparse
+
+    from .timing import format_table, same_threads
+
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--repeats", type=int, default=7)
+    args = parser.parse_args()
+    with same_threads(1):
+        print(format_table(run(args.repeats), 1, args.repeats))

@@ -1,0 +1,141 @@
+"""Pooling layers of the NumPy reference: MaxPool2d and AvgPool2d.
+
+A window of kernel_size (kh, kw) slides over each channel with `stride`; for output pixel (i, j)
+
+    max pool:  y_ij = max_{u, v} x[i*sh + u, j*sw + v]            (padding: -inf, never the max)
+    avg pool:  y_ij = 1/(kh kw) sum_{u, v} x[i*sh + u, j*sw + v]   (padding: zeros, counted, as torch)
+
+Both are computed over the kh*kw kernel offsets (u, v): the offset's strided view x[u::sh, v::sw] holds
+that element of every window at once, so the loop is over offsets, never over pixels or samples.
+Backward sends dL/dy_ij back through the same views: to the first maximum of the window (row by
+row, as torch, also on ties such as the zeros after a ReLU), or 1/(kh kw) of it to every element.
+"""
+
+import numpy as np
+
+from ..errors import check_floating, check_shape
+from ..windows import check_pooling_padding, check_window_fits, compact, output_size, pair
+from .module import Module
+
+
+class _Pool2d(Module):
+    """Shared geometry: kernel_size, stride (default: kernel_size) and padding as torch keeps them."""
+
+    pad_value = 0.0
+
+    def __init__(self, kernel_size, stride=None, padding=0):
+        super().__init__()
+        self.kernel_size = kernel_size
+        self.stride = kernel_size if stride is None else stride
+        self.padding = padding
+        self._kernel, self._stride = pair(kernel_size, "kernel_size"), pair(self.stride, "stride")
+        self._padding = pair(padding, "padding", minimum=0)
+        check_pooling_padding(self._kernel, self._padding)
+        self._workspace = {}
+
+    def _offset_views(self, x_padded):
+        """{(u, v): x_padded[:, :, u + i*sh, v + j*sw] for every output pixel (i, j)}: (N, C, Ho, Wo) views."""
+        (kh, kw), (sh, sw), (ho, wo) = self._kernel, self._stride, self.out_size
+        return {(u, v): x_padded[:, :, u:u + sh * (ho - 1) + 1:sh, v:v + sw * (wo - 1) + 1:sw]
+                for u in range(kh) for v in range(kw)}
+
+    def _prepare(self, x):
+        """Check x, record the output size and return x padded with pad_value (x itself without padding)."""
+        check_shape(self, x, (None, None, None, None))
+        check_window_fits(self, x, self._kernel, self._padding)
+        check_floating(self, x)
+        self.input_shape = x.shape
+        self.out_size = output_size(x.shape[2:], self._kernel, self._stride, self._padding)
+        (ph, pw), (n, c, height, width) = self._padding, x.shape
+        if (ph, pw) == (0, 0):
+            return x
+        key = (x.shape, x.dtype)
+        if key not in self._workspace:                      # the border is written once, then kept
+            if len(self._workspace) > 8:                    # e.g. after many batch sizes: start afresh
+                self._workspace.clear()
+            self._workspace[key] = np.full((n, c, height + 2 * ph, width + 2 * pw), self.pad_value, x.dtype)
+        x_padded = self._workspace[key]
+        x_padded[:, :, ph:ph + height, pw:pw + width] = x
+        return x_padded
+
+    def _overlapping(self):
+        """Whether windows share pixels (stride < kernel): then their gradients add up."""
+        return any(s < k for s, k in zip(self._stride, self._kernel))
+
+    def _crop(self, grad_padded):
+        (ph, pw), (_, _, height, width) = self._padding, self.input_shape
+        return grad_padded[:, :, ph:ph + height, pw:pw + width]
+
+    def extra_repr(self):
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+    def short_repr(self):
+        text = f"{type(self).__name__}(kernel_size={compact(self.kernel_size)}"
+        if self._stride != self._kernel:
+            text += f", stride={compact(self.stride)}"
+        if self._padding != (0, 0):
+            text += f", padding={compact(self.padding)}"
+        return text + ")"
+
+
+class MaxPool2d(_Pool2d):
+    """y_ij = max of the window; dL/dx: dL/dy_ij to the window's first maximum (row by row), as torch.
+
+    x: (N, C, H, W) -> y: (N, C, Ho, Wo), Ho = (H + 2 ph - kh) // sh + 1 (Wo alike); stride defaults to
+    kernel_size; padding (at most half the kernel) never wins the max."""
+
+    pad_value = -np.inf
+
+    def forward(self, x):
+        self.x_padded = self._prepare(x)
+        views = iter(self._offset_views(self.x_padded).values())
+        y = np.array(next(views))
+        for view in views:
+            np.maximum(y, view, out=y)                      # y_ij = max over the offsets (u, v)
+        self.y = y
+        return y
+
+    def backward(self, grad_out):
+        grad = np.empty_like(self.y)                        # dL/dy, in y's memory layout (faster passes)
+        np.copyto(grad, grad_out)
+        grad_padded = np.zeros_like(self.x_padded)
+        grad_views = self._offset_views(grad_padded)
+        overlapping = self._overlapping()
+        unrouted = np.ones_like(self.y, dtype=bool)         # windows whose maximum has not been found yet
+        is_first_max = np.empty_like(unrouted)
+        for offset, view in self._offset_views(self.x_padded).items():   # row by row, as torch scans
+            np.equal(view, self.y, out=is_first_max)
+            np.logical_and(is_first_max, unrouted, out=is_first_max)      # the first maximum of its window
+            np.logical_xor(unrouted, is_first_max, out=unrouted)
+            if overlapping:                                 # dL/dx_max += dL/dy (windows share pixels)
+                grad_views[offset] += grad * is_first_max
+            else:                                           # dL/dx_max  = dL/dy (each pixel in one window)
+                np.multiply(grad, is_first_max, out=grad_views[offset])
+        return self._crop(grad_padded)
+
+
+class AvgPool2d(_Pool2d):
+    """y_ij = mean of the window (padding counts as zeros: count_include_pad=True, as torch);
+    dL/dx: every element of a window gets dL/dy_ij / (kh kw).
+
+    x: (N, C, H, W) -> y: (N, C, Ho, Wo); stride defaults to kernel_size."""
+
+    def forward(self, x):
+        x_padded = self._prepare(x)
+        self.padded_shape = x_padded.shape
+        views = iter(self._offset_views(x_padded).values())
+        total = np.array(next(views))
+        for view in views:
+            total += view                                   # sum over the offsets (u, v)
+        return total / total.dtype.type(self._kernel[0] * self._kernel[1])
+
+    def backward(self, grad_out):
+        grad_share = grad_out / grad_out.dtype.type(self._kernel[0] * self._kernel[1])     # dL/dy / (kh kw)
+        grad_padded = np.zeros(self.padded_shape, grad_out.dtype)
+        overlapping = self._overlapping()
+        for grad_view in self._offset_views(grad_padded).values():
+            if overlapping:
+                grad_view += grad_share
+            else:
+                grad_view[...] = grad_share
+        return self._crop(grad_padded)

@@ -1,0 +1,54 @@
+"""Conv2d of the torch backend: F.conv2d, backward through autograd.
+
+Same arguments, parameters, state_dict keys and errors as the NumPy reference and torch.nn.Conv2d;
+an independent implementation (parity tests compare the two)."""
+
+import torch.nn.functional as F
+
+from .. import init
+from ..errors import check_finite, check_floating, check_shape
+from ..windows import check_window_fits, compact, pair
+from .module import Module, Parameter
+from .tensor import is_finite, tensor_from
+
+
+class Conv2d(Module):
+    """2-D convolution y_ij = sum w x + b over each receptive field (cross-correlation, as torch).
+
+    x: (N, C_in, H, W) -> y: (N, C_out, Ho, Wo), Ho = (H + 2 ph - kh) // sh + 1 (Wo alike)
+    weight: (C_out, C_in, kh, kw), bias: (C_out,)  -- as torch.nn.Conv2d"""
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, *, bias=True, seed=None):
+        super().__init__()
+        self.in_channels, self.out_channels = in_channels, out_channels
+        self.kernel_size = pair(kernel_size, "kernel_size")
+        self.stride = pair(stride, "stride")
+        self.padding = pair(padding, "padding", minimum=0)
+        weight, bias_values = init.default_weight_and_bias(
+            (out_channels, in_channels, *self.kernel_size), (out_channels,) if bias else None, seed)
+        self.weight = Parameter(tensor_from(weight))
+        if bias:
+            self.bias = Parameter(tensor_from(bias_values))
+        else:
+            self.register_parameter("bias", None)
+
+    def forward(self, x):
+        check_shape(self, x, (None, self.in_channels, None, None))
+        check_window_fits(self, x, self.kernel_size, self.padding)
+        check_floating(self, x)
+        check_finite(self, x, is_finite(x))
+        return self._keep(F.conv2d(self._track(x), self.weight, self.bias, self.stride, self.padding))
+
+    def extra_repr(self):
+        text = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
+        if self.padding != (0, 0):
+            text += f", padding={self.padding}"
+        return text + ("" if self.bias is not None else ", bias=False")
+
+    def short_repr(self):
+        text = f"Conv2d({self.in_channels}, {self.out_channels}, kernel_size={compact(self.kernel_size)}"
+        if self.stride != (1, 1):
+            text += f", stride={compact(self.stride)}"
+        if self.padding != (0, 0):
+            text += f", padding={compact(self.padding)}"
+        return text + ")"

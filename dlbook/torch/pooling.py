@@ -1,0 +1,58 @@
+"""Pooling layers of the torch backend: F.max_pool2d and F.avg_pool2d, backward through autograd.
+
+Same arguments and errors as the NumPy reference and torch.nn; an independent implementation."""
+
+import torch.nn.functional as F
+
+from ..errors import check_floating, check_shape
+from ..windows import check_pooling_padding, check_window_fits, compact, pair
+from .module import Module
+
+
+class _Pool2d(Module):
+    """Shared geometry: kernel_size, stride (default: kernel_size) and padding as torch keeps them."""
+
+    def __init__(self, kernel_size, stride=None, padding=0):
+        super().__init__()
+        self.kernel_size = kernel_size
+        self.stride = kernel_size if stride is None else stride
+        self.padding = padding
+        self._kernel, self._stride = pair(kernel_size, "kernel_size"), pair(self.stride, "stride")
+        self._padding = pair(padding, "padding", minimum=0)
+        check_pooling_padding(self._kernel, self._padding)
+
+    def forward(self, x):
+        check_shape(self, x, (None, None, None, None))
+        check_window_fits(self, x, self._kernel, self._padding)
+        check_floating(self, x)
+        return self._keep(self.pool(self._track(x)))
+
+    def pool(self, x):
+        raise NotImplementedError
+
+    def extra_repr(self):
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+    def short_repr(self):
+        text = f"{type(self).__name__}(kernel_size={compact(self.kernel_size)}"
+        if self._stride != self._kernel:
+            text += f", stride={compact(self.stride)}"
+        if self._padding != (0, 0):
+            text += f", padding={compact(self.padding)}"
+        return text + ")"
+
+
+class MaxPool2d(_Pool2d):
+    """y_ij = max of the window; the gradient goes to the window's first maximum.
+    x: (N, C, H, W) -> y: (N, C, Ho, Wo); stride defaults to kernel_size."""
+
+    def pool(self, x):
+        return F.max_pool2d(x, self._kernel, self._stride, self._padding)
+
+
+class AvgPool2d(_Pool2d):
+    """y_ij = mean of the window, padding counted as zeros (count_include_pad=True, as torch).
+    x: (N, C, H, W) -> y: (N, C, Ho, Wo); stride defaults to kernel_size."""
+
+    def pool(self, x):
+        return F.avg_pool2d(x, self._kernel, self._stride, self._padding, count_include_pad=True)

@@ -1,0 +1,244 @@
+"""Recurrent layers of the torch backend: RNN, LSTM, GRU, and LastTimeStep to use them in a Sequential.
+
+The equations are the NumPy reference's (dlbook/numpy/recurrent.py) and torch.nn's. The recurrence
+runs in torch's own C++ kernels, the functions torch.nn.RNN/LSTM/GRU call (torch.rnn_tanh,
+torch.rnn_relu, torch.lstm, torch.gru), and autograd does backpropagation through time. A Python loop
+over the steps with torch ops reads closer to the equations but costs ~4x torch.nn.LSTM's time on a
+CPU (T = 50), so it is left to the NumPy reference, where every step is written out.
+
+Same names, arguments, parameters and state_dict keys as the NumPy reference and torch.nn, except that
+batch_first is True by default (torch: False).
+"""
+
+import warnings
+
+import torch
+
+from .. import init
+from ..errors import ShapeError, check_exact_shape, check_finite, check_floating, check_ndim, check_sequence, layer_name
+from .module import Module, Parameter
+from .tensor import asarray, is_finite, tensor_from
+
+STATE_AXES = "(num_layers, N, hidden_size)"
+
+
+class _Recurrent(Module):
+    """What RNN, LSTM and GRU share: parameters (named and drawn as torch's), input checks, the call of
+    torch's recurrent kernel, and a backward that runs autograd over this layer's graph."""
+
+    gates = 1
+    state_names = ("hx",)
+
+    def __init__(self, input_size, hidden_size, num_layers, bias, batch_first, seed):
+        super().__init__()
+        if hidden_size <= 0 or num_layers <= 0 or input_size < 0:
+            raise ValueError(f"{type(self).__name__} needs hidden_size > 0, num_layers > 0 and input_size >= 0, "
+                             f"got {input_size}, {hidden_size}, {num_layers}")
+        self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
+        self.bias, self.batch_first = bias, batch_first
+        self._parameter_names = init.recurrent_parameter_names(num_layers, bias)
+        for name, values in init.recurrent_parameters(input_size, hidden_size, num_layers, self.gates, bias, seed):
+            self.register_parameter(name, Parameter(tensor_from(values)))
+        self.h_n = None
+        self._output = None
+
+    def _unpack_hx(self, hx):
+        return [hx]
+
+    def _pack_states(self, states):
+        return states[0]
+
+    def _initial_states(self, hx, x):
+        """[h_0] (LSTM: [h_0, c_0]), each (num_layers, N, hidden_size); zeros when hx is None. Made to
+        require grad (unless they carry a graph already), so that backward gives dL/dhx."""
+        batch_size = x.shape[0 if self.batch_first else 1]
+        expected = (self.num_layers, batch_size, self.hidden_size)
+        if hx is None:
+            states = [x.new_zeros(expected) for _ in self.state_names]
+        else:
+            states = self._unpack_hx(hx)
+            for name, state in zip(self.state_names, states):
+                check_exact_shape(self, state, expected, what=name, meaning=STATE_AXES)
+            states = [asarray(state, dtype=x.dtype) for state in states]
+        if torch.is_grad_enabled():
+            states = [s if s.requires_grad else s.detach().requires_grad_() for s in states]
+        return states
+
+    def _recurrence(self, x, states, weights):
+        """(out, [final states]) from torch's kernel."""
+        raise NotImplementedError
+
+    def forward(self, input, hx=None):
+        """input (N, T, D) (batch_first=False: (T, N, D)); hx (num_layers, N, H) or None (zeros).
+        Returns (out, h_n): out (N, T, H), the last layer's h_t at every step; h_n (num_layers, N, H)."""
+        check_sequence(self, input, self.input_size, self.batch_first)
+        check_floating(self, input)
+        check_finite(self, input, is_finite(input))
+        x = self._track(input)
+        self._initial = self._initial_states(hx, x)
+        weights = [getattr(self, name) for name in self._parameter_names]
+        with warnings.catch_warnings():
+            # On CUDA, cuDNN copies the weights into one buffer at each call (torch.nn.RNN keeps them there,
+            # flatten_parameters) and warns about it; for the book's small layers that copy is cheap.
+            warnings.filterwarnings("ignore", message="RNN module weights are not part of single contiguous")
+            out, final_states = self._recurrence(x, self._initial, weights)
+        self._output, self._final = out, final_states
+        self.h_n = final_states[0]
+        if len(final_states) > 1:
+            self.c_n = final_states[1]
+        return out, self._pack_states(final_states)
+
+    def _backward(self, grad_out, grad_final_states):
+        """Autograd from out and the final states (those with a gradient given) back to the input, hx and
+        the parameters."""
+        if self._output is None or not self._output.requires_grad:
+            raise RuntimeError(f"{layer_name(self)}.backward() needs a forward pass in training (with grad)")
+        outputs, grads = [], []
+        for name, y, dy in zip(("grad_out", "grad_h_n", "grad_c_n"), (self._output, *self._final),
+                               (grad_out, *grad_final_states)):
+            if dy is not None:
+                check_exact_shape(self, dy, tuple(y.shape), what=name,
+                                  meaning="" if name == "grad_out" else STATE_AXES)
+                outputs.append(y)
+                grads.append(asarray(dy, dtype=y.dtype))
+        params = [p for p in self.parameters() if p.requires_grad]
+        inputs = [self._input, *self._initial, *params]
+        if outputs:
+            found = torch.autograd.grad(outputs, inputs, grads, allow_unused=True)
+        else:
+            found = [None] * len(inputs)
+        found = [torch.zeros_like(x) if g is None else g for x, g in zip(inputs, found)]
+        n_states = len(self._initial)
+        for param, grad in zip(params, found[1 + n_states:]):
+            if param.grad is None:
+                param.grad = grad
+            else:
+                param.grad.add_(grad)
+        self._output = None                                   # the graph is freed: one backward per forward
+        self.grad_hx = self._pack_states(found[1:1 + n_states])
+        return found[0]
+
+    def backward(self, grad_out, grad_h_n=None):
+        """dL/d(input) (N, T, D) from grad_out = dL/d(out) (N, T, H) and, optionally, grad_h_n = dL/d(h_n)
+        (num_layers, N, H); either may be None (zero). Adds dL/d(parameters) into their .grad and keeps
+        dL/d(hx) as grad_hx."""
+        return self._backward(grad_out, [grad_h_n])
+
+    def extra_repr(self):
+        text = f"{self.input_size}, {self.hidden_size}"
+        if self.num_layers != 1:
+            text += f", num_layers={self.num_layers}"
+        if not self.bias:
+            text += ", bias=False"
+        return text + f", batch_first={self.batch_first}"
+
+    def short_repr(self):
+        layers = f", num_layers={self.num_layers}" if self.num_layers != 1 else ""
+        return f"{type(self).__name__}({self.input_size}, {self.hidden_size}{layers})"
+
+
+class RNN(_Recurrent):
+    """Elman RNN: h_t = tanh(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh)  (nonlinearity='relu': max(0, .)).
+
+    x (N, T, D) -> (out (N, T, H), h_n (num_layers, N, H)); h_n also kept as .h_n. Parameters as
+    torch.nn.RNN. One deliberate difference: batch_first=True by default (torch: False).
+    Not supported: dropout, bidirectional, unbatched 2-D input."""
+
+    def __init__(self, input_size, hidden_size, num_layers=1, nonlinearity="tanh", bias=True, batch_first=True,
+                 *, seed=None):
+        if nonlinearity not in ("tanh", "relu"):
+            raise ValueError(f"Unknown nonlinearity '{nonlinearity}'. Select from 'tanh' or 'relu'.")
+        super().__init__(input_size, hidden_size, num_layers, bias, batch_first, seed)
+        self.nonlinearity = nonlinearity
+
+    def _recurrence(self, x, states, weights):
+        kernel = torch.rnn_tanh if self.nonlinearity == "tanh" else torch.rnn_relu
+        out, h_n = kernel(x, states[0], weights, self.bias, self.num_layers, 0.0, self.training, False,
+                          self.batch_first)
+        return out, [h_n]
+
+    def extra_repr(self):
+        text = super().extra_repr()
+        return text + (", nonlinearity='relu'" if self.nonlinearity == "relu" else "")
+
+
+class LSTM(_Recurrent):
+    """LSTM, torch's equations and gate order i, f, g, o:
+    [i, f, g, o] = [sigma, sigma, tanh, sigma](x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh),
+    c_t = f * c_{t-1} + i * g,  h_t = o * tanh(c_t).
+
+    x (N, T, D) -> (out (N, T, H), (h_n, c_n)), each (num_layers, N, H), also kept as .h_n and .c_n;
+    hx = (h_0, c_0). Parameters as torch.nn.LSTM. One deliberate difference: batch_first=True by
+    default (torch: False). Not supported: dropout, bidirectional, proj_size, unbatched 2-D input."""
+
+    gates = 4
+    state_names = ("h_0", "c_0")
+
+    def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=True, *, seed=None):
+        super().__init__(input_size, hidden_size, num_layers, bias, batch_first, seed)
+        self.c_n = None
+
+    def _unpack_hx(self, hx):
+        if not isinstance(hx, (tuple, list)) or len(hx) != 2:
+            got = f"an array of shape {tuple(hx.shape)}" if hasattr(hx, "shape") else type(hx).__name__
+            raise ShapeError(f"{layer_name(self)} expected hx = (h_0, c_0), two arrays of shape {STATE_AXES}, "
+                             f"got {got}")
+        return list(hx)
+
+    def _pack_states(self, states):
+        return tuple(states)
+
+    def _recurrence(self, x, states, weights):
+        out, h_n, c_n = torch.lstm(x, states, weights, self.bias, self.num_layers, 0.0, self.training, False,
+                                   self.batch_first)
+        return out, [h_n, c_n]
+
+    def backward(self, grad_out, grad_h_n=None, grad_c_n=None):
+        """dL/d(input) (N, T, D) from grad_out = dL/d(out) (N, T, H) and, optionally, dL/d(h_n) and
+        dL/d(c_n) (num_layers, N, H); any may be None (zero). Adds dL/d(parameters) into their .grad and
+        keeps (dL/dh_0, dL/dc_0) as grad_hx."""
+        return self._backward(grad_out, [grad_h_n, grad_c_n])
+
+
+class GRU(_Recurrent):
+    """GRU, torch's equations and gate order r, z, n:
+    r, z = sigma(x_t W_i[rz]^T + b_i[rz] + h_{t-1} W_h[rz]^T + b_h[rz]),
+    n = tanh(x_t W_in^T + b_in + r * (h_{t-1} W_hn^T + b_hn)),  h_t = (1 - z) * n + z * h_{t-1}.
+
+    x (N, T, D) -> (out (N, T, H), h_n (num_layers, N, H)); h_n also kept as .h_n. Parameters as
+    torch.nn.GRU. One deliberate difference: batch_first=True by default (torch: False).
+    Not supported: dropout, bidirectional, unbatched 2-D input."""
+
+    gates = 3
+
+    def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=True, *, seed=None):
+        super().__init__(input_size, hidden_size, num_layers, bias, batch_first, seed)
+
+    def _recurrence(self, x, states, weights):
+        out, h_n = torch.gru(x, states[0], weights, self.bias, self.num_layers, 0.0, self.training, False,
+                             self.batch_first)
+        return out, [h_n]
+
+
+class LastTimeStep(Module):
+    """The last step of a recurrent layer's output, so that RNN, LSTM or GRU fits in a Sequential:
+    Sequential(RNN(1, 32, seed=0), LastTimeStep(), Linear(32, 1, seed=1)).
+
+    forward((out, h_n)) (or forward(out)): out (N, T, H) -> out[:, -1] (N, H) (batch_first=False: out[-1]);
+    backward(dL/dy) returns dL/d(out) (N, T, H), zeros except at the last step."""
+
+    def __init__(self, batch_first=True):
+        super().__init__()
+        self.batch_first = batch_first
+
+    def forward(self, input):
+        out = input[0] if isinstance(input, tuple) else input
+        check_ndim(self, out, (3,), layout="(N, T, H)" if self.batch_first else "(T, N, H)")
+        out = self._track(out)
+        return self._keep(out[:, -1] if self.batch_first else out[-1])
+
+    def extra_repr(self):
+        return f"batch_first={self.batch_first}"
+
+    def short_repr(self):
+        return "LastTimeStep()"
