@@ -2,7 +2,11 @@
 
 The only package of dlbook that imports ipywidgets (lazily, in Explorer.live)."""
 
+from .activations import ActivationExplorer
+from .backprop import BackpropExplorer
 from .explorer import Explorer
 from .learning_rate import LRExplorer
 
 __all__ = ["Explorer", "LRExplorer"]
+__all__ += ["ActivationExplorer"]
+__all__ += ["BackpropExplorer"]

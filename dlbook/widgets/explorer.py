@@ -24,6 +24,7 @@ class Explorer:
     LABELS = {}            # slider name -> the label shown beside it
     DEFAULTS = {}          # slider name -> the starting value (default: the first of GRID)
     FIGSIZE = (8, 3.2)
+    DPI = 80               # frames about as wide as the book's text column; more for small text
 
     def __init__(self, **initial):
         unknown = set(initial) - set(self.GRID)
@@ -66,7 +67,7 @@ class Explorer:
         return self.render(self.result(**values), **values)
 
     def png(self, **values):
-        return figure_to_png(self.figure(**values))
+        return figure_to_png(self.figure(**values), dpi=self.DPI)
 
     # --- layer 3: live ---------------------------------------------------------------------------------
 

@@ -13,6 +13,7 @@ from .explorer import Explorer
 CURVATURES = (1.0, 4.0)                 # a, b: eta > 2 / b = 0.5 diverges along w2
 START = (-4.0, 2.0)
 N_STEPS = 40
+LOSS_TICKS = (1e-8, 1e-4, 1.0, 1e4)
 _W1, _W2 = np.meshgrid(np.linspace(-5, 5, 100), np.linspace(-3.5, 3.5, 70))
 LOSS_SURFACE = np.log1p(0.5 * (CURVATURES[0] * _W1**2 + CURVATURES[1] * _W2**2))   # background: log(1 + L)
 SCHEDULE_NAMES = ("constant", "step", "exponential", "cosine", "inverse time", "warm-up")
@@ -75,6 +76,7 @@ class LRExplorer(Explorer):
         path_axes.set(xlim=(-5, 5), ylim=(-3.5, 3.5), xlabel="w1", ylabel="w2",
                       title=f"gradient descent, eta_0 = {lr:g}, {schedule}")
         loss_axes.semilogy(np.maximum(result["loss"], 1e-12), color="tab:blue")
+        loss_axes.set_yticks(LOSS_TICKS, [f"1e{round(np.log10(tick))}" for tick in LOSS_TICKS])  # no mathtext: fast
         loss_axes.set(xlabel="step t", ylabel="loss L(w_t) (log scale)", ylim=(1e-8, 1e6),
                       title="diverges: eta too large" if result["diverged"] else "loss per step")
         lr_axes = loss_axes.twinx()
