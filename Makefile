@@ -17,7 +17,7 @@ $(STAMP): requirements.txt pyproject.toml
 
 ## make book: execute the chapters and build the HTML book into _build/html (offline).
 book: $(STAMP)
-	$(BIN)/jupyter-book build . --warningiserror --nitpick --keep-going
+	TQDM_DISABLE=1 $(BIN)/jupyter-book build . --warningiserror --nitpick --keep-going
 	@echo "Open _build/html/index.html"
 
 ## make test: lint, unit/gradient/parity tests, the notebooks on both backends, the book build, the browser.

@@ -56,7 +56,7 @@ def gradient_norms_by_layer(dl, depth, width, activation, init, seed=0, batch_si
     x: (batch_size, width) and standard-normal targets. Returns a float64 NumPy array (depth,),
     first layer first."""
     model = deep_mlp(dl, depth, width, activation, init, seed)
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng((seed, 1))             # apart from the layers' seeds seed + i
     x = dl.asarray(rng.standard_normal((batch_size, width)))
     target = dl.asarray(rng.standard_normal((batch_size, width)))
     loss_fn = dl.MSELoss()

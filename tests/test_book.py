@@ -80,7 +80,8 @@ def book(tmp_path_factory) -> Build:
     """Build the book once, as `make book` does, but into a temporary directory."""
     out = tmp_path_factory.mktemp("book")
     bin_dir = Path(sys.executable).parent  # the venv's bin: jupyter-book and the kernel's python
-    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"}
+    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}",
+           "TQDM_DISABLE": "1"}  # a progress bar would be frozen at 0% in the static page
     command = [
         str(bin_dir / "jupyter-book"), "build", str(REPO), "--path-output", str(out),
         "--warningiserror", "--nitpick", "--keep-going",

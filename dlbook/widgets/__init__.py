@@ -4,9 +4,21 @@ The only package of dlbook that imports ipywidgets (lazily, in Explorer.live).""
 
 from .activations import ActivationExplorer
 from .backprop import BackpropExplorer
+from .compression import CompressionExplorer
+from .convolution import ConvolutionExplorer
 from .explorer import Explorer
+from .feature_scaling import ScalingExplorer
+from .gradients_through_time import GradientFlowExplorer
+from .initialization import InitializationExplorer
 from .learning_rate import LRExplorer
+from .regularization import RegularizationExplorer
 
 __all__ = ["Explorer", "LRExplorer"]
 __all__ += ["ActivationExplorer"]
 __all__ += ["BackpropExplorer"]
+__all__ += ["ConvolutionExplorer"]
+__all__ += ["CompressionExplorer"]
+__all__ += ["ScalingExplorer"]
+__all__ += ["RegularizationExplorer"]
+__all__ += ["GradientFlowExplorer"]
+__all__ += ["InitializationExplorer"]

@@ -19,7 +19,6 @@ from .explorer import Explorer
 ACTIVATION_NAMES = ("sigmoid", "tanh", "relu", "leaky_relu", "gelu")
 LEAKY_SLOPE = 0.1                       # leaky ReLU's slope for z < 0, large enough to see
 Z = np.linspace(-8, 8, 401)             # the pre-activations drawn
-FRAME_DPI = 88                          # frames about as wide as the book's text column (~620 px)
 N_SAMPLES = 20_000                      # samples of z ~ N(0, s^2) for the saturated fraction
 _STANDARD_NORMAL = np.random.default_rng(0).standard_normal(N_SAMPLES)     # the same draws in every frame
 
@@ -53,7 +52,6 @@ class ActivationExplorer(Explorer):
     LABELS = {"activation": "activation f", "spread": "spread s of the inputs, z ~ N(0, s^2)"}
     DEFAULTS = {"activation": "sigmoid", "spread": 1.0}
     FIGSIZE = (7.2, 3.3)
-    DPI = FRAME_DPI
 
     def compute(self, activation, spread):
         """{'z', 'value', 'slope', 'saturated', 'density': (len(Z),) arrays over Z;

@@ -37,14 +37,20 @@ _SCRIPT = """
 """
 
 
-def figure_to_png(figure, dpi=64, colors=FRAME_COLORS):
-    """A matplotlib Figure as palette-quantized PNG bytes (small enough to embed many)."""
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=dpi)
-    image = Image.open(io.BytesIO(buffer.getvalue())).convert("RGB")
-    quantized = image.quantize(colors=colors, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+def figure_to_png(figure, dpi=88, colors=FRAME_COLORS):
+    """A matplotlib Figure as palette-quantized PNG bytes (small enough to embed many).
+
+    Drawn straight into Agg's pixel buffer (no PNG to encode and decode again), quantized with a fast
+    octree palette: a few milliseconds a frame beyond matplotlib's own drawing."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    figure.set_dpi(dpi)
+    canvas = FigureCanvasAgg(figure)
+    canvas.draw()
+    image = Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba()).convert("RGB")
+    quantized = image.quantize(colors=colors, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
     out = io.BytesIO()
-    quantized.save(out, format="PNG", optimize=True)
+    quantized.save(out, format="PNG")
     return out.getvalue()
 
 

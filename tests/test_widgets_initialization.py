@@ -1,0 +1,95 @@
+"""The initialization explorer: its per-layer statistics, the live widget and the static HTML."""
+
+import base64
+import json
+import re
+
+import numpy as np
+import pytest
+
+from dlbook import numpy as reference
+from dlbook.widgets import InitializationExplorer
+from dlbook.widgets.initialization import TANH_SATURATED
+
+
+@pytest.fixture(scope="module")
+def explorer():
+    return InitializationExplorer()
+
+
+def test_compute_gives_one_row_per_layer(explorer):
+    result = explorer.compute(depth=10, initialization="he", activation="relu")
+    assert result["layer"].tolist() == list(range(1, 11))
+    assert result["quantiles"].shape == (10, 5) and result["variance"].shape == (10,)
+    assert result["grad_norm"].shape == (10,)
+    assert (np.diff(result["quantiles"], axis=1) >= 0).all()          # 5% <= 25% <= median <= 75% <= 95%
+
+
+def test_a_shallower_network_shows_the_first_layers_of_the_deepest(explorer):
+    shallow = explorer.compute(depth=5, initialization="xavier", activation="tanh")
+    deep = explorer.compute(depth=30, initialization="xavier", activation="tanh")
+    np.testing.assert_array_equal(shallow["quantiles"], deep["quantiles"][:5])
+
+
+def test_he_keeps_relu_s_signal_and_naive_inits_collapse_or_explode_it(explorer):
+    def ratio(initialization, activation):
+        variance = explorer.compute(depth=30, initialization=initialization, activation=activation)["variance"]
+        return variance[-1] / variance[0]
+
+    assert 1 / 3 < ratio("he", "relu") < 3                              # width 128, seed 0: 2.9
+    assert ratio("naive small", "relu") < 1e-40 and ratio("naive small", "tanh") < 1e-40
+    assert ratio("naive large", "relu") > 1e40
+    assert 1e-3 < ratio("xavier", "tanh") < 0.1                         # ~ 1 / (2 * 30): slow, not geometric
+
+
+def test_naive_large_weights_saturate_every_tanh_layer(explorer):
+    median = explorer.compute(depth=20, initialization="naive large", activation="tanh")["quantiles"][:, 2]
+    assert (median > TANH_SATURATED).all(), median
+
+
+def test_gradients_stay_finite_even_when_the_signal_explodes(explorer):
+    norms = explorer.compute(depth=30, initialization="naive large", activation="relu")["grad_norm"]
+    assert np.isfinite(norms).all() and (norms > 1e40).all()            # float64: no inf
+
+
+def test_compute_leaves_the_reference_in_float32():
+    InitializationExplorer().compute(depth=5, initialization="he", activation="tanh")
+    assert reference.get_default_dtype() == np.float32
+
+
+def test_an_unknown_initialization_is_refused(explorer):
+    with pytest.raises(ValueError, match="unknown initialization"):
+        explorer.compute(depth=5, initialization="orthogonal", activation="relu")
+
+
+def test_render_draws_labelled_axes(explorer):
+    figure = explorer.figure(depth=20, initialization="naive large", activation="tanh")
+    for axes in figure.axes[:2]:
+        assert axes.get_xlabel() and axes.get_ylabel() and axes.get_title()
+
+
+def test_moving_a_live_slider_redraws_the_image():
+    pytest.importorskip("ipywidgets")
+    view = InitializationExplorer().live()
+    for name, value in [("initialization", "he"), ("depth", 30), ("activation", "tanh")]:
+        before = view.image.value
+        view.sliders[name].value = value
+        assert view.image.value != before, name
+
+
+def test_the_static_html_embeds_one_distinct_frame_per_grid_point_under_one_megabyte(explorer):
+    html = explorer.static_html()
+    frames = json.loads(re.search(r'<script type="application/json" class="dlbook-frames">(.*?)</script>',
+                                  html).group(1))
+    assert len(frames) == np.prod([len(values) for values in InitializationExplorer.GRID.values()])
+    assert len(html) < 1_000_000
+    assert all(base64.b64decode(frame)[:8] == b"\x89PNG\r\n\x1a\n" for frame in frames.values())
+    assert len(set(frames.values())) == len(frames)
+    assert not re.search(r"https?://", html)      # nothing fetched (base64 has no ":")
+
+
+def test_the_explorer_imports_no_backend_but_the_numpy_reference():
+    import dlbook.widgets.initialization as module
+
+    source = open(module.__file__).read()
+    assert "torch" not in source.replace("never imports torch", "")
