@@ -7,6 +7,7 @@ import re
 import numpy as np
 import pytest
 
+import dlbook.widgets as widgets
 from dlbook.widgets import LRExplorer
 from dlbook.widgets.learning_rate import descend, learning_rates
 from dlbook.widgets.static import static_html
@@ -56,19 +57,6 @@ def test_moving_a_live_slider_redraws_the_image():
     assert view.image.value != after_lr
 
 
-def test_the_static_html_embeds_one_frame_per_grid_point_under_one_megabyte():
-    html = LRExplorer().static_html()
-    frames = json.loads(re.search(r'<script type="application/json" class="dlbook-frames">(.*?)</script>',
-                                  html).group(1))
-    grid = LRExplorer.GRID
-    assert len(frames) == len(grid["lr"]) * len(grid["schedule"])
-    assert len(html) < 1_000_000
-    assert all(base64.b64decode(frame)[:8] == b"\x89PNG\r\n\x1a\n" for frame in frames.values())
-    assert len(set(frames.values())) == len(frames)              # every frame differs
-    assert "document.currentScript.closest('.dlbook-explorer')" in html
-    assert not re.search(r"https?://", html)      # nothing fetched (base64 has no ":")           # nothing fetched
-
-
 def test_the_mimebundle_carries_widget_view_static_html_and_png():
     bundle = LRExplorer()._repr_mimebundle_()
     assert {"text/html", "image/png", "text/plain"} <= set(bundle)
@@ -85,3 +73,37 @@ def test_an_unknown_slider_or_an_off_grid_value_is_refused():
 def test_static_html_refuses_more_than_a_megabyte_of_frames():
     with pytest.raises(ValueError, match="limit 1 MB"):
         static_html("big", {"x": list(range(20))}, lambda x: bytes(60_000))
+
+
+# --- every explorer of dlbook.widgets: the static layer and the mimebundle --------------------------------
+
+EXPLORERS = [getattr(widgets, name) for name in widgets.__all__ if name != "Explorer"]
+
+
+@pytest.fixture(scope="module", params=EXPLORERS, ids=lambda cls: cls.__name__)
+def explorer_html(request):
+    explorer = request.param()
+    return request.param, explorer.static_html()
+
+
+def frames_of(html):
+    return json.loads(re.search(r'<script type="application/json" class="dlbook-frames">(.*?)</script>',
+                                html).group(1))
+
+
+def test_every_explorer_embeds_one_distinct_png_frame_per_grid_point_under_one_megabyte(explorer_html):
+    cls, html = explorer_html
+    frames = frames_of(html)
+    assert len(frames) == np.prod([len(values) for values in cls.GRID.values()])
+    assert len(html) < 1_000_000
+    assert all(base64.b64decode(frame)[:8] == b"\x89PNG\r\n\x1a\n" for frame in frames.values())
+    assert len(set(frames.values())) == len(frames)
+    assert not re.search(r"https?://", html)      # nothing fetched (base64 has no ":")
+    assert "document.currentScript.closest('.dlbook-explorer')" in html
+
+
+def test_every_explorer_module_leaves_torch_alone(explorer_html):
+    import inspect
+
+    source = inspect.getsource(inspect.getmodule(explorer_html[0]))
+    assert not re.search(r"^\s*(import torch|from torch|import dlbook\.torch|from \.\.torch)", source, re.M)

@@ -11,6 +11,7 @@ from .feature_scaling import ScalingExplorer
 from .gradients_through_time import GradientFlowExplorer
 from .initialization import InitializationExplorer
 from .learning_rate import LRExplorer
+from .q_learning import QLearningExplorer
 from .regularization import RegularizationExplorer
 
 __all__ = ["Explorer", "LRExplorer"]
@@ -22,3 +23,4 @@ __all__ += ["ScalingExplorer"]
 __all__ += ["RegularizationExplorer"]
 __all__ += ["GradientFlowExplorer"]
 __all__ += ["InitializationExplorer"]
+__all__ += ["QLearningExplorer"]
