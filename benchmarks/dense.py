@@ -4,9 +4,8 @@ import numpy as np
 
 import dlbook
 from dlbook.data import load_digits, train_val_test_split
-from dlbook.train import evaluate, fit
 
-from .timing import compare
+from .timing import compare, training_run
 
 BACKENDS = ("numpy", "torch")
 
@@ -43,18 +42,10 @@ def _tiny_training_step(dl, batch_size=32, seed=0):
     return run
 
 
-def _digits_mlp(dl, split, accuracies, epochs=20, seed=0):
-    """Train 64-128-64-10 with Adam, batch 64, for `epochs`; record test accuracy."""
-
-    def run():
-        model = dl.Sequential(dl.Linear(64, 128, seed=seed), dl.ReLU(), dl.Linear(128, 64, seed=seed + 1),
-                              dl.ReLU(), dl.Linear(64, 10, seed=seed + 2))
-        loss_fn = dl.CrossEntropyLoss()
-        fit(model, loss_fn, dl.Adam(model.parameters(), lr=1e-3), split.X_train, split.Y_train,
-            epochs=epochs, batch_size=64, seed=seed, progress=False)
-        accuracies[dl.name] = evaluate(model, loss_fn, split.X_test, split.Y_test)["accuracy"]
-
-    return run
+def mlp(dl, seed=0):
+    """64-128-64-10 with ReLUs."""
+    return dl.Sequential(dl.Linear(64, 128, seed=seed), dl.ReLU(), dl.Linear(128, 64, seed=seed + 1),
+                         dl.ReLU(), dl.Linear(64, 10, seed=seed + 2))
 
 
 def run(repeats):
@@ -69,7 +60,7 @@ def run(repeats):
     split = train_val_test_split(X, y, seed=0)
     accuracies = {}
     row = compare("MLP 64-128-64-10 on digits, 20 epochs, Adam, batch 64",
-                  _digits_mlp(dls["numpy"], split, accuracies), _digits_mlp(dls["torch"], split, accuracies),
+                  *(training_run(dl, mlp, split, accuracies) for dl in dls.values()),
                   repeats, target=0.5)
     row.note = f"test accuracy numpy {accuracies['numpy']:.3f}, torch {accuracies['torch']:.3f}"
     rows.append(row)

@@ -6,9 +6,8 @@ import numpy as np
 
 import dlbook
 from dlbook.data import load_digits, train_val_test_split
-from dlbook.train import evaluate, fit
 
-from .timing import compare
+from .timing import compare, training_run
 
 BACKENDS = ("numpy", "torch")
 
@@ -45,19 +44,6 @@ def cnn(dl, seed=0):
         dl.Flatten(), dl.Linear(64 * 2 * 2, 128, seed=seed + 2), dl.ReLU(), dl.Linear(128, 10, seed=seed + 3))
 
 
-def _digits_cnn(dl, split, accuracies, epochs=20, seed=0):
-    """Train the CNN with Adam, batch 64, for `epochs`; record test accuracy."""
-
-    def run():
-        model = cnn(dl, seed)
-        loss_fn = dl.CrossEntropyLoss()
-        fit(model, loss_fn, dl.Adam(model.parameters(), lr=1e-3), split.X_train, split.Y_train,
-            epochs=epochs, batch_size=64, seed=seed, progress=False)
-        accuracies[dl.name] = evaluate(model, loss_fn, split.X_test, split.Y_test)["accuracy"]
-
-    return run
-
-
 def run(repeats):
     dls = {name: dlbook.load(name) for name in BACKENDS}
     rows = []
@@ -72,7 +58,7 @@ def run(repeats):
     split = train_val_test_split(X, y, seed=0)
     accuracies = {}
     row = compare("CNN Conv32-Pool-Conv64-Pool-Dense128-Dense10 on digits, 20 epochs, Adam, batch 64",
-                  _digits_cnn(dls["numpy"], split, accuracies), _digits_cnn(dls["torch"], split, accuracies),
+                  *(training_run(dl, cnn, split, accuracies) for dl in dls.values()),
                   repeats, target=1.0)
     row.note = f"test accuracy numpy {accuracies['numpy']:.3f}, torch {accuracies['torch']:.3f}"
     rows.append(row)

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 import torch
 from threadpoolctl import threadpool_limits
 
+from dlbook.train import evaluate, fit
+
 
 @dataclass
 class Comparison:
@@ -48,6 +50,19 @@ def compare(name, numpy_fn, torch_fn, repeats=7, target=None, note=""):
         numpy_times.append(median_seconds(numpy_fn, 1))
         torch_times.append(median_seconds(torch_fn, 1))
     return Comparison(name, statistics.median(numpy_times), statistics.median(torch_times), target, note)
+
+
+def training_run(dl, build_model, split, accuracies, epochs=20, seed=0):
+    """A function that trains build_model(dl) with Adam (lr 1e-3, batch 64) on split's training part for
+    `epochs` and records its test accuracy in accuracies[dl.name]."""
+
+    def run():
+        model, loss_fn = build_model(dl), dl.CrossEntropyLoss()
+        fit(model, loss_fn, dl.Adam(model.parameters(), lr=1e-3), split.X_train, split.Y_train,
+            epochs=epochs, batch_size=64, seed=seed, progress=False)
+        accuracies[dl.name] = evaluate(model, loss_fn, split.X_test, split.Y_test)["accuracy"]
+
+    return run
 
 
 def same_threads(n_threads):

@@ -33,7 +33,7 @@ TORCH_TWINS = ["Linear", "Dropout", "BatchNorm1d", "LeakyReLU", "GELU", "Softmax
 
 TORCH_FREE_MODULES = ["dlbook.numpy", "dlbook.gradcheck", "dlbook.errors", "dlbook.init", "dlbook.data",
                       "dlbook.schedules", "dlbook.train", "dlbook.windows", "dlbook.autograd", "dlbook.viz",
-                      "dlbook.widgets"]
+                      "dlbook.widgets", "dlbook.descriptions"]
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 

@@ -31,8 +31,9 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from .. import init
+from ..descriptions import ConvDescription
 from ..errors import check_finite, check_floating, check_shape
-from ..windows import check_window_fits, compact, output_size, pair
+from ..windows import check_window_fits, output_size, pair
 from .module import Module, Parameter
 from .tensor import get_default_dtype, is_finite
 
@@ -111,7 +112,7 @@ def pixel_rows(a):
     return a.transpose(1, 0, 2, 3).reshape(c, n * h * w).T
 
 
-class Conv2d(Module):
+class Conv2d(ConvDescription, Module):
     """2-D convolution: y_ij = sum w x + b over each receptive field (see the module docstring).
 
     x: (N, C_in, H, W) -> y: (N, C_out, Ho, Wo), Ho = (H + 2 ph - kh) // sh + 1 (Wo alike)
@@ -253,17 +254,3 @@ class Conv2d(Module):
             self._workspace[key] = scatter_indices(shape, self.kernel_size, self.stride, self.out_size,
                                                    self.channels_last)
         return self._workspace[key]
-
-    def extra_repr(self):
-        text = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
-        if self.padding != (0, 0):
-            text += f", padding={self.padding}"
-        return text + ("" if self.bias is not None else ", bias=False")
-
-    def short_repr(self):
-        text = f"Conv2d({self.in_channels}, {self.out_channels}, kernel_size={compact(self.kernel_size)}"
-        if self.stride != (1, 1):
-            text += f", stride={compact(self.stride)}"
-        if self.padding != (0, 0):
-            text += f", padding={compact(self.padding)}"
-        return text + ")"

@@ -9,12 +9,13 @@ import math
 import numpy as np
 
 from .. import init
+from ..descriptions import BatchNormDescription, LinearDescription
 from ..errors import ShapeError, check_axis_range, check_finite, check_floating, check_last_dim, check_ndim, check_size
 from .module import Module, Parameter
 from .tensor import get_default_dtype, is_finite
 
 
-class Linear(Module):
+class Linear(LinearDescription, Module):
     """Affine map y = x W^T + b.
 
     x: (N, in_features) -> y: (N, out_features)   (any leading axes (*, in_features) too)
@@ -47,12 +48,6 @@ class Linear(Module):
         if self.bias is not None:
             self.bias.accumulate_grad(delta.sum(axis=0))     # dL/db = sum of delta over the batch
         return grad_out @ self.weight.data                   # dL/dx = delta W
-
-    def extra_repr(self):
-        return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
-
-    def short_repr(self):
-        return f"Linear({self.in_features}, {self.out_features})"
 
 
 class Dropout(Module):
@@ -88,7 +83,7 @@ class Dropout(Module):
         return f"p={self.p}, inplace={self.inplace}"
 
 
-class _BatchNorm(Module):
+class _BatchNorm(BatchNormDescription, Module):
     """Batch normalization over axis 1 (channels): y = gamma * (x - mu) / sqrt(var + eps) + beta.
 
     Training: mu and var (biased) from the batch; running_mean and running_var move towards them
@@ -164,13 +159,6 @@ class _BatchNorm(Module):
         mean_grad = grad_x_hat.mean(axis=axes, keepdims=True)
         mean_grad_x_hat = (grad_x_hat * self.x_hat).mean(axis=axes, keepdims=True)
         return (grad_x_hat - mean_grad - self.x_hat * mean_grad_x_hat) * inv_std
-
-    def extra_repr(self):
-        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
-                f"track_running_stats={self.track_running_stats}")
-
-    def short_repr(self):
-        return f"{type(self).__name__}({self.num_features})"
 
 
 class BatchNorm1d(_BatchNorm):

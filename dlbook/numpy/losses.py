@@ -6,19 +6,16 @@ per-element losses ('none'); loss_fn.backward() returns dL/d(input).
 
 import numpy as np
 
+from ..descriptions import LossDescription
 from ..errors import check_class_target, check_finite, check_ndim, check_same_shape
 from .module import Module
 from .tensor import asarray, is_finite
 
-REDUCTIONS = ("mean", "sum", "none")
 
-
-class _Loss(Module):
+class _Loss(LossDescription, Module):
     def __init__(self, reduction="mean"):
         super().__init__()
-        if reduction not in REDUCTIONS:
-            raise ValueError(f"{type(self).__name__}: reduction must be one of {REDUCTIONS}, got {reduction!r}")
-        self.reduction = reduction
+        self._set_reduction(reduction)
 
     def _check_input(self, input):
         check_finite(self, input, is_finite(input))
@@ -46,9 +43,6 @@ class _Loss(Module):
     def backward(self, grad_out=1.0):
         """dL/d(input) for the last forward call (grad_out = dL/dloss, 1 by default)."""
         raise NotImplementedError
-
-    def extra_repr(self):
-        return f"reduction={self.reduction!r}" if self.reduction != "mean" else ""
 
 
 class MSELoss(_Loss):

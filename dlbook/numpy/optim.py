@@ -8,10 +8,11 @@ import math
 
 import numpy as np
 
+from ..descriptions import SettableLR
 from .module import Parameter
 
 
-class Optimizer:
+class Optimizer(SettableLR):
     """Holds param_groups (lists of Parameters with their hyper-parameters) and per-parameter state."""
 
     def __init__(self, params, defaults):
@@ -28,16 +29,6 @@ class Optimizer:
                 if not isinstance(param, Parameter):
                     raise TypeError(f"{type(self).__name__} can only optimize Parameters, got {type(param).__name__}")
             self.param_groups.append(group)
-
-    @property
-    def lr(self):
-        """The learning rate eta (of the first group); setting it sets every group's."""
-        return self.param_groups[0]["lr"]
-
-    @lr.setter
-    def lr(self, value):
-        for group in self.param_groups:
-            group["lr"] = value
 
     def zero_grad(self, set_to_none=True):
         for group in self.param_groups:

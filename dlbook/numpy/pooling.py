@@ -13,12 +13,13 @@ row, as torch, also on ties such as the zeros after a ReLU), or 1/(kh kw) of it 
 
 import numpy as np
 
+from ..descriptions import PoolDescription
 from ..errors import check_floating, check_shape
-from ..windows import check_pooling_padding, check_window_fits, compact, output_size, pair
+from ..windows import check_pooling_padding, check_window_fits, output_size, pair
 from .module import Module
 
 
-class _Pool2d(Module):
+class _Pool2d(PoolDescription, Module):
     """Shared geometry: kernel_size, stride (default: kernel_size) and padding as torch keeps them."""
 
     pad_value = 0.0
@@ -65,17 +66,6 @@ class _Pool2d(Module):
     def _crop(self, grad_padded):
         (ph, pw), (_, _, height, width) = self._padding, self.input_shape
         return grad_padded[:, :, ph:ph + height, pw:pw + width]
-
-    def extra_repr(self):
-        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
-
-    def short_repr(self):
-        text = f"{type(self).__name__}(kernel_size={compact(self.kernel_size)}"
-        if self._stride != self._kernel:
-            text += f", stride={compact(self.stride)}"
-        if self._padding != (0, 0):
-            text += f", padding={compact(self.padding)}"
-        return text + ")"
 
 
 class MaxPool2d(_Pool2d):

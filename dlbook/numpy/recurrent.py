@@ -29,6 +29,7 @@ steps after the loop; the LSTM takes one tanh for its four gates, as sigma(z) = 
 import numpy as np
 
 from .. import init
+from ..descriptions import RecurrentDescription
 from ..errors import (
     ShapeError,
     check_exact_shape,
@@ -73,7 +74,7 @@ def _sigmoid_(a):
     return a
 
 
-class _Recurrent(Module):
+class _Recurrent(RecurrentDescription, Module):
     """What RNN, LSTM and GRU share: parameters (named and drawn as torch's), input checks, the stack of
     layers, batch_first. A subclass writes one layer, on (T, K, N) arrays: _layer_forward, _layer_backward."""
 
@@ -183,18 +184,6 @@ class _Recurrent(Module):
         return self._backward(grad_out, [grad_h_n])
 
     # --- description --------------------------------------------------------------------------
-
-    def extra_repr(self):
-        text = f"{self.input_size}, {self.hidden_size}"
-        if self.num_layers != 1:
-            text += f", num_layers={self.num_layers}"
-        if not self.bias:
-            text += ", bias=False"
-        return text + f", batch_first={self.batch_first}"
-
-    def short_repr(self):
-        layers = f", num_layers={self.num_layers}" if self.num_layers != 1 else ""
-        return f"{type(self).__name__}({self.input_size}, {self.hidden_size}{layers})"
 
 
 class RNN(_Recurrent):

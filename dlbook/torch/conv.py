@@ -6,13 +6,14 @@ an independent implementation (parity tests compare the two)."""
 import torch.nn.functional as F
 
 from .. import init
+from ..descriptions import ConvDescription
 from ..errors import check_finite, check_floating, check_shape
-from ..windows import check_window_fits, compact, pair
+from ..windows import check_window_fits, pair
 from .module import Module, Parameter
 from .tensor import is_finite, tensor_from
 
 
-class Conv2d(Module):
+class Conv2d(ConvDescription, Module):
     """2-D convolution y_ij = sum w x + b over each receptive field (cross-correlation, as torch).
 
     x: (N, C_in, H, W) -> y: (N, C_out, Ho, Wo), Ho = (H + 2 ph - kh) // sh + 1 (Wo alike)
@@ -38,17 +39,3 @@ class Conv2d(Module):
         check_floating(self, x)
         check_finite(self, x, is_finite(x))
         return self._keep(F.conv2d(self._track(x), self.weight, self.bias, self.stride, self.padding))
-
-    def extra_repr(self):
-        text = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
-        if self.padding != (0, 0):
-            text += f", padding={self.padding}"
-        return text + ("" if self.bias is not None else ", bias=False")
-
-    def short_repr(self):
-        text = f"Conv2d({self.in_channels}, {self.out_channels}, kernel_size={compact(self.kernel_size)}"
-        if self.stride != (1, 1):
-            text += f", stride={compact(self.stride)}"
-        if self.padding != (0, 0):
-            text += f", padding={compact(self.padding)}"
-        return text + ")"

@@ -7,12 +7,13 @@ import torch
 import torch.nn.functional as F
 
 from .. import init
+from ..descriptions import BatchNormDescription, LinearDescription
 from ..errors import ShapeError, check_axis_range, check_finite, check_floating, check_last_dim, check_ndim, check_size
 from .module import Module, Parameter
 from .tensor import device, get_default_dtype, is_finite, tensor_from
 
 
-class Linear(Module):
+class Linear(LinearDescription, Module):
     """Affine map y = x W^T + b.  x: (N, in_features) -> y: (N, out_features);
     weight: (out_features, in_features), bias: (out_features,)."""
 
@@ -32,12 +33,6 @@ class Linear(Module):
         check_floating(self, x)
         check_finite(self, x, is_finite(x))
         return self._keep(F.linear(self._track(x), self.weight, self.bias))
-
-    def extra_repr(self):
-        return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
-
-    def short_repr(self):
-        return f"Linear({self.in_features}, {self.out_features})"
 
 
 class Dropout(Module):
@@ -64,7 +59,7 @@ class Dropout(Module):
         return f"p={self.p}, inplace={self.inplace}"
 
 
-class _BatchNorm(Module):
+class _BatchNorm(BatchNormDescription, Module):
     """Batch normalization over axis 1: y = gamma (x - mu) / sqrt(var + eps) + beta, with running
     statistics as torch (F.batch_norm)."""
 
@@ -106,13 +101,6 @@ class _BatchNorm(Module):
         return self._keep(F.batch_norm(
             self._track(x), self.running_mean, self.running_var, self.weight, self.bias,
             use_batch_stats, factor, self.eps))
-
-    def extra_repr(self):
-        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
-                f"track_running_stats={self.track_running_stats}")
-
-    def short_repr(self):
-        return f"{type(self).__name__}({self.num_features})"
 
 
 class BatchNorm1d(_BatchNorm):

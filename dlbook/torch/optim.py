@@ -3,23 +3,13 @@ settable `lr` (every param group)."""
 
 import torch
 
+from ..descriptions import SettableLR
+
 Optimizer = torch.optim.Optimizer
 clip_grad_norm_ = torch.nn.utils.clip_grad_norm_
 
 
-class _SettableLR:
-    @property
-    def lr(self):
-        """The learning rate eta (of the first group); setting it sets every group's."""
-        return self.param_groups[0]["lr"]
-
-    @lr.setter
-    def lr(self, value):
-        for group in self.param_groups:
-            group["lr"] = value
-
-
-class SGD(_SettableLR, torch.optim.SGD):
+class SGD(SettableLR, torch.optim.SGD):
     """torch.optim.SGD: b <- mu b + (1 - dampening) g;  theta <- theta - eta (g + mu b or b)."""
 
     def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False, *,
@@ -28,7 +18,7 @@ class SGD(_SettableLR, torch.optim.SGD):
                          nesterov=nesterov, maximize=maximize)
 
 
-class RMSprop(_SettableLR, torch.optim.RMSprop):
+class RMSprop(SettableLR, torch.optim.RMSprop):
     """torch.optim.RMSprop: v <- alpha v + (1 - alpha) g^2;  theta <- theta - eta g / (sqrt(v) + eps)."""
 
     def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0, centered=False, *,
@@ -37,7 +27,7 @@ class RMSprop(_SettableLR, torch.optim.RMSprop):
                          centered=centered, maximize=maximize)
 
 
-class Adam(_SettableLR, torch.optim.Adam):
+class Adam(SettableLR, torch.optim.Adam):
     """torch.optim.Adam: bias-corrected first and second moments of g."""
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False, *,
@@ -46,7 +36,7 @@ class Adam(_SettableLR, torch.optim.Adam):
                          maximize=maximize)
 
 
-class AdamW(_SettableLR, torch.optim.AdamW):
+class AdamW(SettableLR, torch.optim.AdamW):
     """torch.optim.AdamW: Adam with decoupled weight decay theta <- theta (1 - eta lambda)."""
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False, *,

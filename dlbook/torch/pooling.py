@@ -4,12 +4,13 @@ Same arguments and errors as the NumPy reference and torch.nn; an independent im
 
 import torch.nn.functional as F
 
+from ..descriptions import PoolDescription
 from ..errors import check_floating, check_shape
-from ..windows import check_pooling_padding, check_window_fits, compact, pair
+from ..windows import check_pooling_padding, check_window_fits, pair
 from .module import Module
 
 
-class _Pool2d(Module):
+class _Pool2d(PoolDescription, Module):
     """Shared geometry: kernel_size, stride (default: kernel_size) and padding as torch keeps them."""
 
     def __init__(self, kernel_size, stride=None, padding=0):
@@ -29,17 +30,6 @@ class _Pool2d(Module):
 
     def pool(self, x):
         raise NotImplementedError
-
-    def extra_repr(self):
-        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
-
-    def short_repr(self):
-        text = f"{type(self).__name__}(kernel_size={compact(self.kernel_size)}"
-        if self._stride != self._kernel:
-            text += f", stride={compact(self.stride)}"
-        if self._padding != (0, 0):
-            text += f", padding={compact(self.padding)}"
-        return text + ")"
 
 
 class MaxPool2d(_Pool2d):

@@ -15,6 +15,7 @@ import warnings
 import torch
 
 from .. import init
+from ..descriptions import RecurrentDescription
 from ..errors import ShapeError, check_exact_shape, check_finite, check_floating, check_ndim, check_sequence, layer_name
 from .module import Module, Parameter
 from .tensor import asarray, is_finite, tensor_from
@@ -22,7 +23,7 @@ from .tensor import asarray, is_finite, tensor_from
 STATE_AXES = "(num_layers, N, hidden_size)"
 
 
-class _Recurrent(Module):
+class _Recurrent(RecurrentDescription, Module):
     """What RNN, LSTM and GRU share: parameters (named and drawn as torch's), input checks, the call of
     torch's recurrent kernel, and a backward that runs autograd over this layer's graph."""
 
@@ -123,18 +124,6 @@ class _Recurrent(Module):
         (num_layers, N, H); either may be None (zero). Adds dL/d(parameters) into their .grad and keeps
         dL/d(hx) as grad_hx."""
         return self._backward(grad_out, [grad_h_n])
-
-    def extra_repr(self):
-        text = f"{self.input_size}, {self.hidden_size}"
-        if self.num_layers != 1:
-            text += f", num_layers={self.num_layers}"
-        if not self.bias:
-            text += ", bias=False"
-        return text + f", batch_first={self.batch_first}"
-
-    def short_repr(self):
-        layers = f", num_layers={self.num_layers}" if self.num_layers != 1 else ""
-        return f"{type(self).__name__}({self.input_size}, {self.hidden_size}{layers})"
 
 
 class RNN(_Recurrent):
