@@ -33,7 +33,7 @@ from numpy.lib.stride_tricks import as_strided
 from .. import init
 from ..descriptions import ConvDescription
 from ..errors import check_finite, check_floating, check_shape
-from ..windows import check_window_fits, output_size, pair
+from ..windows import check_window_fits, output_size
 from .module import Module, Parameter
 from .tensor import get_default_dtype, is_finite
 
@@ -122,9 +122,7 @@ class Conv2d(ConvDescription, Module):
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, *, bias=True, seed=None):
         super().__init__()
         self.in_channels, self.out_channels = in_channels, out_channels
-        self.kernel_size = pair(kernel_size, "kernel_size")
-        self.stride = pair(stride, "stride")
-        self.padding = pair(padding, "padding", minimum=0)
+        self._set_window(kernel_size, stride, padding)
         weight, bias_values = init.default_weight_and_bias(
             (out_channels, in_channels, *self.kernel_size), (out_channels,) if bias else None, seed)
         dtype = get_default_dtype()

@@ -29,9 +29,14 @@ steps after the loop; the LSTM takes one tanh for its four gates, as sigma(z) = 
 import numpy as np
 
 from .. import init
-from ..descriptions import RecurrentDescription
+from ..descriptions import (
+    STATE_AXES,
+    LastTimeStepDescription,
+    LSTMStates,
+    RecurrentDescription,
+    check_nonlinearity,
+)
 from ..errors import (
-    ShapeError,
     check_exact_shape,
     check_finite,
     check_floating,
@@ -41,8 +46,6 @@ from ..errors import (
 )
 from .module import Module, Parameter
 from .tensor import get_default_dtype, is_finite
-
-STATE_AXES = "(num_layers, N, hidden_size)"
 
 
 def _to_columns(x, batch_first):
@@ -78,16 +81,9 @@ class _Recurrent(RecurrentDescription, Module):
     """What RNN, LSTM and GRU share: parameters (named and drawn as torch's), input checks, the stack of
     layers, batch_first. A subclass writes one layer, on (T, K, N) arrays: _layer_forward, _layer_backward."""
 
-    gates = 1                       # G: W_ih is (G H, D)
-    state_names = ("hx",)           # the initial states hx holds; LSTM: ("h_0", "c_0")
-
     def __init__(self, input_size, hidden_size, num_layers, bias, batch_first, seed):
         super().__init__()
-        if hidden_size <= 0 or num_layers <= 0 or input_size < 0:
-            raise ValueError(f"{type(self).__name__} needs hidden_size > 0, num_layers > 0 and input_size >= 0, "
-                             f"got {input_size}, {hidden_size}, {num_layers}")
-        self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
-        self.bias, self.batch_first = bias, batch_first
+        self._set_sizes(input_size, hidden_size, num_layers, bias, batch_first)
         dtype = get_default_dtype()
         for name, values in init.recurrent_parameters(input_size, hidden_size, num_layers, self.gates, bias, seed):
             setattr(self, name, Parameter(values.astype(dtype)))
@@ -108,14 +104,6 @@ class _Recurrent(RecurrentDescription, Module):
             getattr(self, f"bias_hh_l{layer}").accumulate_grad(grad_b_hh)
 
     # --- forward ------------------------------------------------------------------------------
-
-    def _unpack_hx(self, hx):
-        """hx as a list of initial states, one per state name."""
-        return [hx]
-
-    def _pack_states(self, states):
-        """The final states as forward returns them: h_n (LSTM: (h_n, c_n))."""
-        return states[0]
 
     def _initial_states(self, hx, batch_size, dtype):
         """[h_0] (LSTM: [h_0, c_0]), each (num_layers, N, hidden_size); zeros when hx is None."""
@@ -177,14 +165,6 @@ class _Recurrent(RecurrentDescription, Module):
         self.grad_hx = self._pack_states(states)                        # dL/dhx, each (num_layers, N, H)
         return _from_columns(grad, self.batch_first)
 
-    def backward(self, grad_out, grad_h_n=None):
-        """dL/d(input) (N, T, D) from grad_out = dL/d(out) (N, T, H) and, optionally, grad_h_n = dL/d(h_n)
-        (num_layers, N, H); either may be None (zero). Adds dL/d(parameters) into their .grad and keeps
-        dL/d(hx) as grad_hx."""
-        return self._backward(grad_out, [grad_h_n])
-
-    # --- description --------------------------------------------------------------------------
-
 
 class RNN(_Recurrent):
     """Elman RNN: h_t = tanh(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh)  (nonlinearity='relu': max(0, .)).
@@ -201,8 +181,7 @@ class RNN(_Recurrent):
 
     def __init__(self, input_size, hidden_size, num_layers=1, nonlinearity="tanh", bias=True, batch_first=True,
                  *, seed=None):
-        if nonlinearity not in ("tanh", "relu"):
-            raise ValueError(f"Unknown nonlinearity '{nonlinearity}'. Select from 'tanh' or 'relu'.")
+        check_nonlinearity(nonlinearity)
         super().__init__(input_size, hidden_size, num_layers, bias, batch_first, seed)
         self.nonlinearity = nonlinearity
 
@@ -247,12 +226,8 @@ class RNN(_Recurrent):
                          delta.sum(axis=1), delta.sum(axis=1))    # dL/db = sum of delta over steps and batch
         return np.matmul(W_ih.T, deltas), [grad_h0]               # dL/dx_t = W_ih^T delta_t
 
-    def extra_repr(self):
-        text = super().extra_repr()
-        return text + (", nonlinearity='relu'" if self.nonlinearity == "relu" else "")
 
-
-class LSTM(_Recurrent):
+class LSTM(LSTMStates, _Recurrent):
     """Long short-term memory (Hochreiter & Schmidhuber, 1997), torch's equations and gate order:
 
         [i; f; g; o] = [sigma; sigma; tanh; sigma](W_ih x_t + b_ih + W_hh h_{t-1} + b_hh)
@@ -267,22 +242,9 @@ class LSTM(_Recurrent):
     Not supported: dropout, bidirectional, proj_size, unbatched 2-D input.
     """
 
-    gates = 4
-    state_names = ("h_0", "c_0")
-
     def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=True, *, seed=None):
         super().__init__(input_size, hidden_size, num_layers, bias, batch_first, seed)
         self.c_n = None
-
-    def _unpack_hx(self, hx):
-        if not isinstance(hx, (tuple, list)) or len(hx) != 2:
-            got = f"an array of shape {tuple(hx.shape)}" if hasattr(hx, "shape") else type(hx).__name__
-            raise ShapeError(f"{layer_name(self)} expected hx = (h_0, c_0), two arrays of shape {STATE_AXES}, "
-                             f"got {got}")
-        return list(hx)
-
-    def _pack_states(self, states):
-        return tuple(states)
 
     def _gate_scale_and_shift(self, batch_size, dtype):
         """One tanh gives all four gates: with the rows of i, f, o scaled by s = 1/2 before the tanh,
@@ -373,12 +335,6 @@ class LSTM(_Recurrent):
                          grad_bias, grad_bias)                    # dL/db = sum of delta over steps and batch
         return np.matmul(W_ih.T, deltas), [back, grad_c]          # dL/dx_t = W_ih^T delta_t; dL/dh_0, dL/dc_0
 
-    def backward(self, grad_out, grad_h_n=None, grad_c_n=None):
-        """dL/d(input) (N, T, D) from grad_out = dL/d(out) (N, T, H) and, optionally, dL/d(h_n) and
-        dL/d(c_n) (num_layers, N, H); any may be None (zero). Adds dL/d(parameters) into their .grad and
-        keeps (dL/dh_0, dL/dc_0) as grad_hx."""
-        return self._backward(grad_out, [grad_h_n, grad_c_n])
-
 
 class GRU(_Recurrent):
     """Gated recurrent unit (Cho et al., 2014), torch's equations and gate order r, z, n:
@@ -467,7 +423,7 @@ class GRU(_Recurrent):
         return np.matmul(W_ih.T, deltas_x), [through_z]           # dL/dx_t = W_ih^T delta_x,t; dL/dh_0
 
 
-class LastTimeStep(Module):
+class LastTimeStep(LastTimeStepDescription, Module):
     """The last step of a recurrent layer's output, so that RNN, LSTM or GRU fits in a Sequential:
 
         model = Sequential(RNN(1, 32, seed=0), LastTimeStep(), Linear(32, 1, seed=1))
@@ -495,9 +451,3 @@ class LastTimeStep(Module):
         else:
             grad[-1] = grad_out
         return grad
-
-    def extra_repr(self):
-        return f"batch_first={self.batch_first}"
-
-    def short_repr(self):
-        return "LastTimeStep()"

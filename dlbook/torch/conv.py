@@ -8,7 +8,7 @@ import torch.nn.functional as F
 from .. import init
 from ..descriptions import ConvDescription
 from ..errors import check_finite, check_floating, check_shape
-from ..windows import check_window_fits, pair
+from ..windows import check_window_fits
 from .module import Module, Parameter
 from .tensor import is_finite, tensor_from
 
@@ -22,9 +22,7 @@ class Conv2d(ConvDescription, Module):
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, *, bias=True, seed=None):
         super().__init__()
         self.in_channels, self.out_channels = in_channels, out_channels
-        self.kernel_size = pair(kernel_size, "kernel_size")
-        self.stride = pair(stride, "stride")
-        self.padding = pair(padding, "padding", minimum=0)
+        self._set_window(kernel_size, stride, padding)
         weight, bias_values = init.default_weight_and_bias(
             (out_channels, in_channels, *self.kernel_size), (out_channels,) if bias else None, seed)
         self.weight = Parameter(tensor_from(weight))

@@ -6,7 +6,7 @@ import torch.nn.functional as F
 
 from ..descriptions import PoolDescription
 from ..errors import check_floating, check_shape
-from ..windows import check_pooling_padding, check_window_fits, pair
+from ..windows import check_window_fits
 from .module import Module
 
 
@@ -15,12 +15,7 @@ class _Pool2d(PoolDescription, Module):
 
     def __init__(self, kernel_size, stride=None, padding=0):
         super().__init__()
-        self.kernel_size = kernel_size
-        self.stride = kernel_size if stride is None else stride
-        self.padding = padding
-        self._kernel, self._stride = pair(kernel_size, "kernel_size"), pair(self.stride, "stride")
-        self._padding = pair(padding, "padding", minimum=0)
-        check_pooling_padding(self._kernel, self._padding)
+        self._set_window(kernel_size, stride, padding)
 
     def forward(self, x):
         check_shape(self, x, (None, None, None, None))

@@ -15,39 +15,30 @@ import warnings
 import torch
 
 from .. import init
-from ..descriptions import RecurrentDescription
-from ..errors import ShapeError, check_exact_shape, check_finite, check_floating, check_ndim, check_sequence, layer_name
+from ..descriptions import (
+    STATE_AXES,
+    LastTimeStepDescription,
+    LSTMStates,
+    RecurrentDescription,
+    check_nonlinearity,
+)
+from ..errors import check_exact_shape, check_finite, check_floating, check_ndim, check_sequence, layer_name
 from .module import Module, Parameter
 from .tensor import asarray, is_finite, tensor_from
-
-STATE_AXES = "(num_layers, N, hidden_size)"
 
 
 class _Recurrent(RecurrentDescription, Module):
     """What RNN, LSTM and GRU share: parameters (named and drawn as torch's), input checks, the call of
     torch's recurrent kernel, and a backward that runs autograd over this layer's graph."""
 
-    gates = 1
-    state_names = ("hx",)
-
     def __init__(self, input_size, hidden_size, num_layers, bias, batch_first, seed):
         super().__init__()
-        if hidden_size <= 0 or num_layers <= 0 or input_size < 0:
-            raise ValueError(f"{type(self).__name__} needs hidden_size > 0, num_layers > 0 and input_size >= 0, "
-                             f"got {input_size}, {hidden_size}, {num_layers}")
-        self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
-        self.bias, self.batch_first = bias, batch_first
+        self._set_sizes(input_size, hidden_size, num_layers, bias, batch_first)
         self._parameter_names = init.recurrent_parameter_names(num_layers, bias)
         for name, values in init.recurrent_parameters(input_size, hidden_size, num_layers, self.gates, bias, seed):
             self.register_parameter(name, Parameter(tensor_from(values)))
         self.h_n = None
         self._output = None
-
-    def _unpack_hx(self, hx):
-        return [hx]
-
-    def _pack_states(self, states):
-        return states[0]
 
     def _initial_states(self, hx, x):
         """[h_0] (LSTM: [h_0, c_0]), each (num_layers, N, hidden_size); zeros when hx is None. Made to
@@ -119,12 +110,6 @@ class _Recurrent(RecurrentDescription, Module):
         self.grad_hx = self._pack_states(found[1:1 + n_states])
         return found[0]
 
-    def backward(self, grad_out, grad_h_n=None):
-        """dL/d(input) (N, T, D) from grad_out = dL/d(out) (N, T, H) and, optionally, grad_h_n = dL/d(h_n)
-        (num_layers, N, H); either may be None (zero). Adds dL/d(parameters) into their .grad and keeps
-        dL/d(hx) as grad_hx."""
-        return self._backward(grad_out, [grad_h_n])
-
 
 class RNN(_Recurrent):
     """Elman RNN: h_t = tanh(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh)  (nonlinearity='relu': max(0, .)).
@@ -135,8 +120,7 @@ class RNN(_Recurrent):
 
     def __init__(self, input_size, hidden_size, num_layers=1, nonlinearity="tanh", bias=True, batch_first=True,
                  *, seed=None):
-        if nonlinearity not in ("tanh", "relu"):
-            raise ValueError(f"Unknown nonlinearity '{nonlinearity}'. Select from 'tanh' or 'relu'.")
+        check_nonlinearity(nonlinearity)
         super().__init__(input_size, hidden_size, num_layers, bias, batch_first, seed)
         self.nonlinearity = nonlinearity
 
@@ -146,12 +130,8 @@ class RNN(_Recurrent):
                           self.batch_first)
         return out, [h_n]
 
-    def extra_repr(self):
-        text = super().extra_repr()
-        return text + (", nonlinearity='relu'" if self.nonlinearity == "relu" else "")
 
-
-class LSTM(_Recurrent):
+class LSTM(LSTMStates, _Recurrent):
     """LSTM, torch's equations and gate order i, f, g, o:
     [i, f, g, o] = [sigma, sigma, tanh, sigma](x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh),
     c_t = f * c_{t-1} + i * g,  h_t = o * tanh(c_t).
@@ -160,33 +140,14 @@ class LSTM(_Recurrent):
     hx = (h_0, c_0). Parameters as torch.nn.LSTM. One deliberate difference: batch_first=True by
     default (torch: False). Not supported: dropout, bidirectional, proj_size, unbatched 2-D input."""
 
-    gates = 4
-    state_names = ("h_0", "c_0")
-
     def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=True, *, seed=None):
         super().__init__(input_size, hidden_size, num_layers, bias, batch_first, seed)
         self.c_n = None
-
-    def _unpack_hx(self, hx):
-        if not isinstance(hx, (tuple, list)) or len(hx) != 2:
-            got = f"an array of shape {tuple(hx.shape)}" if hasattr(hx, "shape") else type(hx).__name__
-            raise ShapeError(f"{layer_name(self)} expected hx = (h_0, c_0), two arrays of shape {STATE_AXES}, "
-                             f"got {got}")
-        return list(hx)
-
-    def _pack_states(self, states):
-        return tuple(states)
 
     def _recurrence(self, x, states, weights):
         out, h_n, c_n = torch.lstm(x, states, weights, self.bias, self.num_layers, 0.0, self.training, False,
                                    self.batch_first)
         return out, [h_n, c_n]
-
-    def backward(self, grad_out, grad_h_n=None, grad_c_n=None):
-        """dL/d(input) (N, T, D) from grad_out = dL/d(out) (N, T, H) and, optionally, dL/d(h_n) and
-        dL/d(c_n) (num_layers, N, H); any may be None (zero). Adds dL/d(parameters) into their .grad and
-        keeps (dL/dh_0, dL/dc_0) as grad_hx."""
-        return self._backward(grad_out, [grad_h_n, grad_c_n])
 
 
 class GRU(_Recurrent):
@@ -209,7 +170,7 @@ class GRU(_Recurrent):
         return out, [h_n]
 
 
-class LastTimeStep(Module):
+class LastTimeStep(LastTimeStepDescription, Module):
     """The last step of a recurrent layer's output, so that RNN, LSTM or GRU fits in a Sequential:
     Sequential(RNN(1, 32, seed=0), LastTimeStep(), Linear(32, 1, seed=1)).
 
@@ -225,9 +186,3 @@ class LastTimeStep(Module):
         check_ndim(self, out, (3,), layout="(N, T, H)" if self.batch_first else "(T, N, H)")
         out = self._track(out)
         return self._keep(out[:, -1] if self.batch_first else out[-1])
-
-    def extra_repr(self):
-        return f"batch_first={self.batch_first}"
-
-    def short_repr(self):
-        return "LastTimeStep()"
