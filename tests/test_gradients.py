@@ -9,6 +9,7 @@ A wrong one (a forgotten factor, a sign, a missing term) gives 1e-2 .. 1. 1e-6 s
 
 import numpy as np
 import pytest
+from builders import batchnorm, class_indices, class_probabilities
 
 import dlbook
 import dlbook.numpy as dl_numpy
@@ -27,19 +28,6 @@ def _float64():
         except ImportError:
             pass
     yield                                            # conftest sets float32 back
-
-
-def batchnorm(dl, *, train=True, warm_up_shape=None, **kwargs):
-    """A BatchNorm1d(4) with gamma, beta (and, after a few training batches, the running statistics)
-    away from their 1 / 0 start, so that a backward that mixed them up would show."""
-    layer = dl.BatchNorm1d(4, **kwargs)
-    if layer.affine:
-        dl.uniform(layer.weight, 0.5, 1.5, seed=1)
-        dl.normal(layer.bias, 0.0, 0.5, seed=2)
-    rng = np.random.default_rng(3)
-    for _ in range(3):
-        layer(dl.asarray(rng.normal(1.0, 2.0, warm_up_shape)))
-    return layer.train(train)
 
 
 # (id, make(dl) -> layer, input shape)
@@ -97,22 +85,6 @@ RNG = np.random.default_rng(0)
 LOGITS_2D = RNG.standard_normal((6, 4))                             # (N, C)
 LOGITS_3D = RNG.standard_normal((3, 4, 5))                          # (N, C, L)
 CLASS_WEIGHT = [0.5, 2.0, 1.0, 3.0]
-
-
-def class_indices(shape, n_classes=4, ignore_index=None, seed=1):
-    """Random class indices, every class present, a third of them set to ignore_index (if given)."""
-    rng = np.random.default_rng(seed)
-    labels = rng.integers(0, n_classes, shape)
-    labels.reshape(-1)[:n_classes] = np.arange(n_classes)
-    if ignore_index is not None:
-        labels.reshape(-1)[rng.permutation(labels.size)[: labels.size // 3]] = ignore_index
-    return labels
-
-
-def class_probabilities(logits_shape, seed=2):
-    """Random distributions over axis 1 (the classes) of a (N, C, *) target."""
-    probs = np.random.default_rng(seed).dirichlet(np.ones(logits_shape[1]), (logits_shape[0],) + logits_shape[2:])
-    return np.moveaxis(probs, -1, 1)
 
 
 # (id, make(dl) -> loss, input, target (NumPy; class indices are int64))

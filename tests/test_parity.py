@@ -12,6 +12,7 @@ error is ~1e-7. A real difference (a wrong formula, a missing term) shows at 1e-
 
 import numpy as np
 import pytest
+from builders import batchnorm, class_indices, class_probabilities
 
 RTOL, ATOL = 1e-5, 1e-6                 # float32 roundings in two orders (see the module docstring)
 # 25 optimizer steps compound those roundings: each step's error carries into the next, and RMSprop's
@@ -94,15 +95,6 @@ def test_state_dict_of_one_backend_loads_into_the_other(dl_np, dl_torch, source,
 
 
 # ---------------------------------------------------------------- layers: outputs and gradients
-
-
-def batchnorm(dl, **kwargs):
-    """BatchNorm1d(4) with gamma and beta away from 1 and 0 (same seeds on both backends)."""
-    layer = dl.BatchNorm1d(4, **kwargs)
-    if layer.affine:
-        dl.uniform(layer.weight, 0.5, 1.5, seed=1)
-        dl.normal(layer.bias, 0.0, 0.5, seed=2)
-    return layer
 
 
 # (id, make(dl) -> layer, input shape)
@@ -193,19 +185,6 @@ def test_batchnorm_running_statistics_agree_after_several_steps(dl_np, dl_torch,
 
 
 # ---------------------------------------------------------------- losses
-
-
-def class_indices(shape, ignore_index=None, n_classes=4, seed=1):
-    rng = np.random.default_rng(seed)
-    labels = rng.integers(0, n_classes, shape)
-    if ignore_index is not None:
-        labels.reshape(-1)[rng.permutation(labels.size)[: labels.size // 3]] = ignore_index
-    return labels
-
-
-def class_probabilities(logits_shape, seed=2):
-    probs = np.random.default_rng(seed).dirichlet(np.ones(logits_shape[1]), (logits_shape[0],) + logits_shape[2:])
-    return np.moveaxis(probs, -1, 1)
 
 
 RNG = np.random.default_rng(0)

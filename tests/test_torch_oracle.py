@@ -14,6 +14,7 @@ import math
 
 import numpy as np
 import pytest
+from builders import batchnorm, class_indices, class_probabilities
 
 torch = pytest.importorskip("torch")
 nn = torch.nn
@@ -89,27 +90,18 @@ def assert_same_results(results_np, results_torch):
 # ---------------------------------------------------------------- layers
 
 
-def batchnorm_np(dl, **kwargs):
-    """A NumPy BatchNorm1d(4) with gamma and beta away from 1 and 0."""
-    layer = dl.BatchNorm1d(4, **kwargs)
-    if layer.affine:
-        dl.uniform(layer.weight, 0.5, 1.5, seed=1)
-        dl.normal(layer.bias, 0.0, 0.5, seed=2)
-    return layer
-
-
 # (id, make NumPy layer(dl), make torch.nn twin(), input shape)
 LAYERS = [
     ("Linear", lambda dl: dl.Linear(4, 3, seed=0), lambda: nn.Linear(4, 3), (5, 4)),
     ("Linear-no-bias", lambda dl: dl.Linear(4, 3, bias=False, seed=0), lambda: nn.Linear(4, 3, bias=False), (5, 4)),
     ("Linear-3d-input", lambda dl: dl.Linear(4, 3, seed=0), lambda: nn.Linear(4, 3), (2, 5, 4)),
-    ("BatchNorm1d-train-2d", lambda dl: batchnorm_np(dl), lambda: nn.BatchNorm1d(4), (6, 4)),
-    ("BatchNorm1d-train-3d", lambda dl: batchnorm_np(dl), lambda: nn.BatchNorm1d(4), (5, 4, 3)),
-    ("BatchNorm1d-eps-momentum", lambda dl: batchnorm_np(dl, eps=1e-2, momentum=0.3),
+    ("BatchNorm1d-train-2d", lambda dl: batchnorm(dl), lambda: nn.BatchNorm1d(4), (6, 4)),
+    ("BatchNorm1d-train-3d", lambda dl: batchnorm(dl), lambda: nn.BatchNorm1d(4), (5, 4, 3)),
+    ("BatchNorm1d-eps-momentum", lambda dl: batchnorm(dl, eps=1e-2, momentum=0.3),
      lambda: nn.BatchNorm1d(4, eps=1e-2, momentum=0.3), (6, 4)),
-    ("BatchNorm1d-affine-False", lambda dl: batchnorm_np(dl, affine=False),
+    ("BatchNorm1d-affine-False", lambda dl: batchnorm(dl, affine=False),
      lambda: nn.BatchNorm1d(4, affine=False), (6, 4)),
-    ("BatchNorm1d-untracked-eval", lambda dl: batchnorm_np(dl, track_running_stats=False).eval(),
+    ("BatchNorm1d-untracked-eval", lambda dl: batchnorm(dl, track_running_stats=False).eval(),
      lambda: nn.BatchNorm1d(4, track_running_stats=False), (5, 4, 3)),
     ("Dropout-eval", lambda dl: dl.Dropout(0.3, seed=0).eval(), lambda: nn.Dropout(0.3), (5, 4)),
     ("Sigmoid", lambda dl: dl.Sigmoid(), lambda: nn.Sigmoid(), (5, 4)),
@@ -166,7 +158,7 @@ def test_dropout_with_p_zero_or_one_equals_torch(dl64, p):
 @pytest.mark.parametrize("momentum", [0.1, 0.5, None], ids=["momentum-0.1", "momentum-0.5", "momentum-None"])
 @pytest.mark.parametrize("input_shape", [(8, 4), (6, 4, 5)], ids=["2d", "3d"])
 def test_batchnorm_running_statistics_and_eval_output_equal_torch(dl64, momentum, input_shape):
-    layer = batchnorm_np(dl64, momentum=momentum)
+    layer = batchnorm(dl64, momentum=momentum)
     twin = twin_with_same_state(layer, lambda: nn.BatchNorm1d(4, momentum=momentum))
     rng = np.random.default_rng(0)
     for _ in range(6):
@@ -184,25 +176,9 @@ def test_batchnorm_running_statistics_and_eval_output_equal_torch(dl64, momentum
 
 # ---------------------------------------------------------------- losses
 
-N_CLASSES = 4
 CLASS_WEIGHT = np.array([0.5, 2.0, 1.0, 3.0])
 POS_WEIGHT = np.array([3.0, 0.5, 1.0, 2.0])
 REDUCTIONS = ["mean", "sum", "none"]
-
-
-def class_indices(shape, ignore_index=None, seed=1):
-    """Random class indices with every class present; a third set to ignore_index (if given)."""
-    rng = np.random.default_rng(seed)
-    labels = rng.integers(0, N_CLASSES, shape)
-    labels.reshape(-1)[:N_CLASSES] = np.arange(N_CLASSES)
-    if ignore_index is not None:
-        labels.reshape(-1)[rng.permutation(labels.size)[: labels.size // 3]] = ignore_index
-    return labels
-
-
-def class_probabilities(logits_shape, seed=2):
-    probs = np.random.default_rng(seed).dirichlet(np.ones(logits_shape[1]), (logits_shape[0],) + logits_shape[2:])
-    return np.moveaxis(probs, -1, 1)
 
 
 def loss_results(loss_fn, x, target, dy):
@@ -586,7 +562,7 @@ def test_batchnorm_state_dict_keys_equal_torch(dl_np, affine, track_running_stat
 
 def test_batchnorm_state_dict_moves_both_ways_with_num_batches_tracked(dl64):
     rng = np.random.default_rng(0)
-    layer = batchnorm_np(dl64, momentum=None)                       # momentum None: num_batches_tracked matters
+    layer = batchnorm(dl64, momentum=None)                       # momentum None: num_batches_tracked matters
     for _ in range(3):
         layer(rng.normal(1.0, 2.0, (8, 4)))
     twin = nn.BatchNorm1d(4, momentum=None).double()
