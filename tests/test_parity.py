@@ -50,6 +50,9 @@ def assert_same_state(model_np, model_torch, rtol=RTOL, atol=ATOL):
     pytest.param(lambda dl: dl.Sequential(dl.Linear(64, 32, seed=0), dl.ReLU(), dl.Linear(32, 10, seed=1)),
                  id="Sequential-MLP"),
     pytest.param(lambda dl: dl.BatchNorm1d(6), id="BatchNorm1d"),
+    pytest.param(lambda dl: dl.Conv2d(3, 8, 3, padding=1, seed=0), id="Conv2d"),
+    pytest.param(lambda dl: dl.Conv2d(3, 8, (2, 3), stride=2, bias=False, seed=1), id="Conv2d-no-bias"),
+    pytest.param(lambda dl: dl.BatchNorm2d(3), id="BatchNorm2d"),
 ])
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_same_seed_gives_identical_initial_weights(dl_np, dl_torch, make_model, dtype):

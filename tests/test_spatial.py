@@ -149,21 +149,6 @@ def test_layer_gives_the_same_output_and_gradients_on_both_backends(dl_np, dl_to
         np.testing.assert_allclose(param_grads_np[name], param_grads_torch[name], rtol=RTOL32, atol=ATOL32)
 
 
-@pytest.mark.parametrize("make_layer", [
-    pytest.param(lambda dl: dl.Conv2d(3, 8, 3, padding=1, seed=0), id="Conv2d"),
-    pytest.param(lambda dl: dl.Conv2d(3, 8, (2, 3), stride=2, bias=False, seed=1), id="Conv2d-no-bias"),
-    pytest.param(lambda dl: dl.BatchNorm2d(3), id="BatchNorm2d"),
-])
-@pytest.mark.parametrize("dtype", ["float32", "float64"])
-def test_same_seed_gives_identical_initial_state_on_both_backends(dl_np, dl_torch, make_layer, dtype):
-    dl_np.set_default_dtype(dtype)
-    dl_torch.set_default_dtype(dtype)
-    state_np, state_torch = make_layer(dl_np).state_dict(), make_layer(dl_torch).state_dict()
-    assert list(state_np) == list(state_torch)
-    for key in state_np:
-        np.testing.assert_array_equal(as_numpy(state_np[key]), as_numpy(state_torch[key]))
-
-
 @pytest.mark.parametrize("pool_args", [(2,), (3, 1, 1), ((2, 3), (1, 2))], ids=["2", "3-stride1-pad1", "2x3"])
 def test_maxpool_sends_the_gradient_to_the_first_maximum_of_tied_windows_as_torch(dl, pool_args):
     x = relu_like((3, 4, 6, 6))
