@@ -5,23 +5,9 @@ import numpy as np
 import dlbook
 from dlbook.data import load_digits, train_val_test_split
 
-from .timing import compare, training_run
+from .timing import compare, compare_training, forward_backward
 
 BACKENDS = ("numpy", "torch")
-
-
-def _linear_forward_backward(dl, n=128, features=256, seed=0):
-    layer = dl.Linear(features, features, seed=seed)
-    rng = np.random.default_rng(seed)
-    x = dl.asarray(rng.standard_normal((n, features)))
-    dy = dl.asarray(rng.standard_normal((n, features)))
-
-    def run():
-        layer.zero_grad()
-        layer(x)
-        layer.backward(dy)
-
-    return run
 
 
 def _tiny_training_step(dl, batch_size=32, seed=0):
@@ -52,16 +38,12 @@ def run(repeats):
     dls = {name: dlbook.load(name) for name in BACKENDS}
     rows = [
         compare("Linear(256, 256) forward+backward, N=128",
-                _linear_forward_backward(dls["numpy"]), _linear_forward_backward(dls["torch"]), repeats),
+                *(forward_backward(dl, dl.Linear(256, 256, seed=0), (128, 256)) for dl in dls.values()), repeats),
         compare("tiny training step 64-32-10, batch 32, Adam",
                 _tiny_training_step(dls["numpy"]), _tiny_training_step(dls["torch"]), repeats, target=0.3),
     ]
     X, y = load_digits()
     split = train_val_test_split(X, y, seed=0)
-    accuracies = {}
-    row = compare("MLP 64-128-64-10 on digits, 20 epochs, Adam, batch 64",
-                  *(training_run(dl, mlp, split, accuracies) for dl in dls.values()),
-                  repeats, target=0.5)
-    row.note = f"test accuracy numpy {accuracies['numpy']:.3f}, torch {accuracies['torch']:.3f}"
-    rows.append(row)
+    rows.append(compare_training("MLP 64-128-64-10 on digits, 20 epochs, Adam, batch 64", dls, mlp, split, repeats,
+                                 target=0.5))
     return rows

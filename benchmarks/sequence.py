@@ -9,7 +9,7 @@ import torch
 
 import dlbook
 
-from .timing import compare
+from .timing import compare, forward_backward
 
 BACKENDS = ("numpy", "torch")
 STEPS, BATCH, FEATURES, HIDDEN = 50, 32, 8, 64
@@ -46,19 +46,9 @@ def _torch_nn_lstm(seed=0):
     return run
 
 
-def _residual_forward_backward(dl, width=256, batch_size=128, seed=0):
-    block = dl.Residual(dl.Sequential(dl.Linear(width, width, seed=seed), dl.ReLU(),
-                                      dl.Linear(width, width, seed=seed + 1)))
-    rng = np.random.default_rng(seed)
-    x = dl.asarray(rng.standard_normal((batch_size, width)))
-    dy = dl.asarray(rng.standard_normal((batch_size, width)))
-
-    def run():
-        block.zero_grad()
-        block(x)
-        return block.backward(dy)
-
-    return run
+def residual_block(dl, width=256, seed=0):
+    return dl.Residual(dl.Sequential(dl.Linear(width, width, seed=seed), dl.ReLU(),
+                                     dl.Linear(width, width, seed=seed + 1)))
 
 
 def run(repeats):
@@ -75,6 +65,6 @@ def run(repeats):
         compare(f"RNN forward+BPTT, {shape}", _forward_bptt(dls["numpy"], "RNN"),
                 _forward_bptt(dls["torch"], "RNN"), repeats),
         compare("Residual(Linear-ReLU-Linear) 256 wide, N=128, forward+backward",
-                _residual_forward_backward(dls["numpy"]), _residual_forward_backward(dls["torch"]), repeats),
+                *(forward_backward(dl, residual_block(dl), (128, 256)) for dl in dls.values()), repeats),
     ]
     return rows

@@ -2,12 +2,11 @@
 
 `python -m benchmarks.spatial` prints this table alone."""
 
-import numpy as np
 
 import dlbook
 from dlbook.data import load_digits, train_val_test_split
 
-from .timing import compare, training_run
+from .timing import compare, compare_training, forward_backward
 
 BACKENDS = ("numpy", "torch")
 
@@ -19,20 +18,6 @@ CONV_CASES = [
     ("(d) N32 C3 32x32 -> 32", (32, 3, 32, 32), 32, 1.3),
 ]
 POOL_SHAPE = (64, 32, 28, 28)
-
-
-def _forward_backward(dl, layer, input_shape, seed=0):
-    """zero_grad, forward and backward of `layer` on a fixed standard-normal input and dL/dy."""
-    rng = np.random.default_rng(seed)
-    x = dl.asarray(rng.standard_normal(input_shape))
-    dy = dl.asarray(rng.standard_normal(tuple(layer(x).shape)))
-
-    def run():
-        layer.zero_grad()
-        layer(x)
-        layer.backward(dy)
-
-    return run
 
 
 def cnn(dl, seed=0):
@@ -48,30 +33,14 @@ def run(repeats):
     dls = {name: dlbook.load(name) for name in BACKENDS}
     rows = []
     for label, shape, out_channels, target in CONV_CASES:
-        runs = [_forward_backward(dl, dl.Conv2d(shape[1], out_channels, 3, padding=1, seed=0), shape)
+        runs = [forward_backward(dl, dl.Conv2d(shape[1], out_channels, 3, padding=1, seed=0), shape)
                 for dl in dls.values()]
         rows.append(compare(f"Conv2d 3x3 pad 1 forward+backward {label}", *runs, repeats, target=target))
-    runs = [_forward_backward(dl, dl.MaxPool2d(2), POOL_SHAPE) for dl in dls.values()]
+    runs = [forward_backward(dl, dl.MaxPool2d(2), POOL_SHAPE) for dl in dls.values()]
     rows.append(compare(f"MaxPool2d 2x2 forward+backward, N64 C32 {POOL_SHAPE[2]}x{POOL_SHAPE[3]}", *runs,
                         repeats, target=1.5))
     X, y = load_digits(flatten=False)
     split = train_val_test_split(X, y, seed=0)
-    accuracies = {}
-    row = compare("CNN Conv32-Pool-Conv64-Pool-Dense128-Dense10 on digits, 20 epochs, Adam, batch 64",
-                  *(training_run(dl, cnn, split, accuracies) for dl in dls.values()),
-                  repeats, target=1.0)
-    row.note = f"test accuracy numpy {accuracies['numpy']:.3f}, torch {accuracies['torch']:.3f}"
-    rows.append(row)
+    rows.append(compare_training("CNN Conv32-Pool-Conv64-Pool-Dense128-Dense10 on digits, 20 epochs, Adam, batch 64",
+                                 dls, cnn, split, repeats, target=1.0))
     return rows
-
-
-if __name__ == "__main__":
-    import argparse
-
-    from .timing import format_table, same_threads
-
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--repeats", type=int, default=7)
-    args = parser.parse_args()
-    with same_threads(1):
-        print(format_table(run(args.repeats), 1, args.repeats))

@@ -6,6 +6,7 @@ import statistics
 import time
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 from threadpoolctl import threadpool_limits
 
@@ -50,6 +51,30 @@ def compare(name, numpy_fn, torch_fn, repeats=7, target=None, note=""):
         numpy_times.append(median_seconds(numpy_fn, 1))
         torch_times.append(median_seconds(torch_fn, 1))
     return Comparison(name, statistics.median(numpy_times), statistics.median(torch_times), target, note)
+
+
+def forward_backward(dl, layer, input_shape, seed=0):
+    """A function that runs zero_grad, forward and backward of `layer` on a fixed standard-normal
+    input and dL/dy."""
+    rng = np.random.default_rng(seed)
+    x = dl.asarray(rng.standard_normal(input_shape))
+    dy = dl.asarray(rng.standard_normal(tuple(layer(x).shape)))
+
+    def run():
+        layer.zero_grad()
+        layer(x)
+        layer.backward(dy)
+
+    return run
+
+
+def compare_training(name, dls, build_model, split, repeats, target=None):
+    """compare() of training build_model on both backends (training_run), the test accuracies noted."""
+    accuracies = {}
+    row = compare(name, *(training_run(dl, build_model, split, accuracies) for dl in dls.values()), repeats,
+                  target=target)
+    row.note = f"test accuracy numpy {accuracies['numpy']:.3f}, torch {accuracies['torch']:.3f}"
+    return row
 
 
 def training_run(dl, build_model, split, accuracies, epochs=20, seed=0):
