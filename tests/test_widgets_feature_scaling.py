@@ -2,7 +2,6 @@
 
 
 import numpy as np
-import pytest
 
 from dlbook.widgets import ScalingExplorer
 from dlbook.widgets.feature_scaling import N_STEPS, two_features
@@ -39,14 +38,3 @@ def test_the_best_weights_are_one_over_the_spread_and_one_half():
 def test_render_draws_labelled_axes():
     for axes in ScalingExplorer().figure().axes[:2]:
         assert axes.get_xlabel() and axes.get_ylabel() and axes.get_title()
-
-
-def test_moving_a_live_slider_redraws_the_image():
-    pytest.importorskip("ipywidgets")
-    view = ScalingExplorer().live()
-    before = view.image.value
-    view.sliders["spread"].value = 64
-    assert view.image.value != before
-    after_spread = view.image.value
-    view.sliders["features"].value = "standardized"
-    assert view.image.value != after_spread

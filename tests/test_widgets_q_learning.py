@@ -40,14 +40,3 @@ def test_render_draws_labelled_axes():
     figure = QLearningExplorer().figure()
     grid_axes, steps_axes = figure.axes[:2]
     assert grid_axes.get_title() and steps_axes.get_xlabel() and steps_axes.get_ylabel()
-
-
-def test_moving_a_live_slider_redraws_the_image():
-    pytest.importorskip("ipywidgets")
-    view = QLearningExplorer().live()
-    before = view.image.value
-    view.sliders["episodes"].value = 200
-    assert view.image.value != before
-    after = view.image.value
-    view.sliders["epsilon"].value = 1.0
-    assert view.image.value != after
