@@ -30,12 +30,11 @@ copies the longer runs. The maths is the same in both.
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from .. import init
 from ..descriptions import ConvDescription
 from ..errors import check_finite, check_floating, check_shape
 from ..windows import check_window_fits, output_size
-from .module import Module, Parameter
-from .tensor import get_default_dtype, is_finite
+from .module import Module
+from .tensor import is_finite
 
 SHORT_RUN = 16      # col2im: below this many contiguous numbers per slice, one np.add.at beats the offset loop
 
@@ -123,11 +122,7 @@ class Conv2d(ConvDescription, Module):
         super().__init__()
         self.in_channels, self.out_channels = in_channels, out_channels
         self._set_window(kernel_size, stride, padding)
-        weight, bias_values = init.default_weight_and_bias(
-            (out_channels, in_channels, *self.kernel_size), (out_channels,) if bias else None, seed)
-        dtype = get_default_dtype()
-        self.weight = Parameter(weight.astype(dtype))
-        self.bias = Parameter(bias_values.astype(dtype)) if bias else None
+        self._init_weight_and_bias((out_channels, in_channels, *self.kernel_size), bias, seed)
         self._workspace = {}        # buffers reused between calls (padded input, cols) and scatter indices
 
     def forward(self, x):

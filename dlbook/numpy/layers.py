@@ -25,11 +25,7 @@ class Linear(LinearDescription, Module):
     def __init__(self, in_features, out_features, bias=True, *, seed=None):
         super().__init__()
         self.in_features, self.out_features = in_features, out_features
-        weight, bias_values = init.default_weight_and_bias(
-            (out_features, in_features), (out_features,) if bias else None, seed)
-        dtype = get_default_dtype()
-        self.weight = Parameter(weight.astype(dtype))
-        self.bias = Parameter(bias_values.astype(dtype)) if bias else None
+        self._init_weight_and_bias((out_features, in_features), bias, seed)
 
     def forward(self, x):
         check_last_dim(self, x, self.in_features)

@@ -5,12 +5,11 @@ an independent implementation (parity tests compare the two)."""
 
 import torch.nn.functional as F
 
-from .. import init
 from ..descriptions import ConvDescription
 from ..errors import check_finite, check_floating, check_shape
 from ..windows import check_window_fits
-from .module import Module, Parameter
-from .tensor import is_finite, tensor_from
+from .module import Module
+from .tensor import is_finite
 
 
 class Conv2d(ConvDescription, Module):
@@ -23,13 +22,7 @@ class Conv2d(ConvDescription, Module):
         super().__init__()
         self.in_channels, self.out_channels = in_channels, out_channels
         self._set_window(kernel_size, stride, padding)
-        weight, bias_values = init.default_weight_and_bias(
-            (out_channels, in_channels, *self.kernel_size), (out_channels,) if bias else None, seed)
-        self.weight = Parameter(tensor_from(weight))
-        if bias:
-            self.bias = Parameter(tensor_from(bias_values))
-        else:
-            self.register_parameter("bias", None)
+        self._init_weight_and_bias((out_channels, in_channels, *self.kernel_size), bias, seed)
 
     def forward(self, x):
         check_shape(self, x, (None, self.in_channels, None, None))

@@ -10,7 +10,7 @@ from .. import init
 from ..descriptions import BatchNormDescription, LinearDescription
 from ..errors import ShapeError, check_axis_range, check_finite, check_floating, check_last_dim, check_ndim, check_size
 from .module import Module, Parameter
-from .tensor import device, get_default_dtype, is_finite, tensor_from
+from .tensor import device, get_default_dtype, is_finite
 
 
 class Linear(LinearDescription, Module):
@@ -20,13 +20,7 @@ class Linear(LinearDescription, Module):
     def __init__(self, in_features, out_features, bias=True, *, seed=None):
         super().__init__()
         self.in_features, self.out_features = in_features, out_features
-        weight, bias_values = init.default_weight_and_bias(
-            (out_features, in_features), (out_features,) if bias else None, seed)
-        self.weight = Parameter(tensor_from(weight))
-        if bias:
-            self.bias = Parameter(tensor_from(bias_values))
-        else:
-            self.register_parameter("bias", None)
+        self._init_weight_and_bias((out_features, in_features), bias, seed)
 
     def forward(self, x):
         check_last_dim(self, x, self.in_features)

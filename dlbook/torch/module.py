@@ -9,7 +9,8 @@ still works (DistributedDataParallel relies on it).
 
 import torch
 
-from .tensor import asarray
+from .. import init
+from .tensor import asarray, tensor_from
 
 Parameter = torch.nn.Parameter
 
@@ -48,6 +49,16 @@ class Module(torch.nn.Module):
                 param.grad.add_(grad)
         self._output = None                                   # the graph is freed: one backward per forward
         return torch.zeros_like(self._input) if grads[0] is None else grads[0]
+
+    def _init_weight_and_bias(self, weight_shape, bias, seed):
+        """`weight` (weight_shape) and `bias` (weight_shape[0],) or None, drawn as torch.nn.Linear and
+        Conv2d draw them (dlbook.init.default_weight_and_bias, the NumPy backend's draw)."""
+        weight, bias_values = init.default_weight_and_bias(weight_shape, weight_shape[:1] if bias else None, seed)
+        self.weight = Parameter(tensor_from(weight))
+        if bias:
+            self.bias = Parameter(tensor_from(bias_values))
+        else:
+            self.register_parameter("bias", None)
 
     def load_state_dict(self, state_dict, strict=True, assign=False):
         """As torch, and NumPy arrays (e.g. from the NumPy backend) are accepted too."""
