@@ -25,8 +25,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .compress import dequantize, prunable_names, quantize
-from .optimization import make_optimizer, mlp
+from .compression import dequantize, prunable_names, quantize
+from .experiments.optimizers import make_optimizer, mlp
 from .train import fit, predict
 
 # ---------------------------------------------------------------- clocks
@@ -87,7 +87,7 @@ def time_per_epoch(model, loss_fn, optimizer, X, Y, *, batch_size, epochs=1, see
 
 
 def batch_size_runs(dl, X, Y, epochs, *, lr=0.1, sizes=(64, 32, 10), seed=0):
-    """For each batch size, the same MLP (dlbook.optimization.mlp(dl, sizes, seed): the same initial
+    """For each batch size, the same MLP (dlbook.experiments.optimizers.mlp(dl, sizes, seed): the same initial
     weights) trained by dl.SGD(lr) with cross-entropy; epochs: {batch_size: how many epochs}.
     Returns {batch_size: EpochTimes}. A smaller batch takes more steps per epoch: each epoch costs
     more time and lowers the loss further."""
@@ -106,7 +106,7 @@ def epochs_to_loss(train_loss, target):
 
 def optimizer_runs(dl, X, Y, lr_grid, *, target_loss, max_epochs=20, batch_size=64, sizes=(64, 32, 10), seed=0):
     """For each optimizer name and learning rate of lr_grid ({name: [lr, ...]}, names as
-    dlbook.optimization.make_optimizer's), the same MLP from the same initial weights trained until its
+    dlbook.experiments.optimizers.make_optimizer's), the same MLP from the same initial weights trained until its
     training loss reaches target_loss, for max_epochs at most. Returns {(name, lr): EpochTimes}; apply
     epochs_to_loss to each train_loss for the epochs it needed (None: not within max_epochs)."""
     runs = {}
@@ -204,7 +204,7 @@ def float16_state(state):
 def int8_state(state):
     """The arrays of an int8 model file: each weight matrix or filter w (ndim >= 2) as three arrays,
     '<name>.q' (int8), '<name>.scale' and '<name>.zero_point' (one per output channel), with
-    w ~ scale * (q - zero_point) (dlbook.compress.quantize); biases (1-D, few) stay float32."""
+    w ~ scale * (q - zero_point) (dlbook.compression.quantize); biases (1-D, few) stay float32."""
     weights, arrays = set(prunable_names(state)), {}
     for name, value in state.items():
         if name in weights:

@@ -55,13 +55,13 @@ def torch_device_with(dlbook_device=None):
     """The device the torch backend picks when DLBOOK_DEVICE is `dlbook_device` (None: unset), by
     calling the very function dlbook.torch runs once, at import, with the variable set that way.
     An already imported backend keeps its device: set the variable before importing (or restart)."""
-    from .torch.tensor import _pick_device
+    from .torch.tensor import pick_device
 
     saved = os.environ.pop("DLBOOK_DEVICE", None)
     try:
         if dlbook_device is not None:
             os.environ["DLBOOK_DEVICE"] = dlbook_device
-        return str(_pick_device())
+        return str(pick_device())
     finally:
         os.environ.pop("DLBOOK_DEVICE", None)
         if saved is not None:

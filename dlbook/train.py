@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import backend_of
+from .core.errors import NonFiniteError
 from .data import batches
-from .errors import NonFiniteError
 
 try:
     from tqdm.auto import tqdm

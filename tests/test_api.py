@@ -31,9 +31,9 @@ TORCH_ONLY_ARGUMENTS = {"size_average", "reduce", "device", "dtype"}
 TORCH_TWINS = ["Linear", "Dropout", "BatchNorm1d", "LeakyReLU", "GELU", "Softmax", "MSELoss",
                "BCEWithLogitsLoss", "CrossEntropyLoss", "SGD", "RMSprop", "Adam", "AdamW"]
 
-TORCH_FREE_MODULES = ["dlbook.numpy", "dlbook.gradcheck", "dlbook.errors", "dlbook.init", "dlbook.data",
-                      "dlbook.schedules", "dlbook.train", "dlbook.windows", "dlbook.autograd", "dlbook.viz",
-                      "dlbook.widgets", "dlbook.descriptions"]
+TORCH_FREE_MODULES = ["dlbook.numpy", "dlbook.gradcheck", "dlbook.core.errors", "dlbook.core.init", "dlbook.data",
+                      "dlbook.schedules", "dlbook.train", "dlbook.core.windows", "dlbook.autograd", "dlbook.viz",
+                      "dlbook.widgets", "dlbook.core.specs"]
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -225,18 +225,18 @@ def test_dlbook_device_variable_sets_the_torch_device_and_where_parameters_live(
 @pytest.mark.parametrize("requested", ["cpu", "meta", "cuda:1"])
 def test_dlbook_device_variable_overrides_the_automatic_choice(dl_torch, monkeypatch, requested):
     # "meta" and "cuda:1" are never picked automatically here, so they show the variable is read
-    from dlbook.torch.tensor import _pick_device
+    from dlbook.torch.tensor import pick_device
 
     monkeypatch.setenv("DLBOOK_DEVICE", requested)
-    assert _pick_device() == torch.device(requested)
+    assert pick_device() == torch.device(requested)
 
 
 def test_without_dlbook_device_the_torch_backend_prefers_cuda_then_the_cpu(dl_torch, monkeypatch):
-    from dlbook.torch.tensor import _pick_device
+    from dlbook.torch.tensor import pick_device
 
     monkeypatch.delenv("DLBOOK_DEVICE", raising=False)
     expected = "cuda" if torch.cuda.is_available() else ("mps" if torch.backends.mps.is_available() else "cpu")
-    assert _pick_device().type == expected
+    assert pick_device().type == expected
 
 
 # --- dtypes and conversion ------------------------------------------------------------------------

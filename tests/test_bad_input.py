@@ -7,8 +7,8 @@ import warnings
 import numpy as np
 import pytest
 
-import dlbook.errors
-from dlbook.errors import NonFiniteError, ShapeError, TargetError
+import dlbook.core.errors
+from dlbook.core.errors import NonFiniteError, ShapeError, TargetError
 
 N = 4
 
@@ -238,7 +238,7 @@ def test_non_finite_error_is_a_value_error_and_a_floating_point_error(base):
 
 def test_both_backends_raise_the_error_classes_of_dlbook_errors(dl):
     assert (dl.ShapeError, dl.TargetError, dl.NonFiniteError) == (
-        dlbook.errors.ShapeError, dlbook.errors.TargetError, dlbook.errors.NonFiniteError)
+        dlbook.core.errors.ShapeError, dlbook.core.errors.TargetError, dlbook.core.errors.NonFiniteError)
 
 
 def test_a_shape_error_raised_inside_a_layer_is_caught_as_a_runtime_error(dl):

@@ -1,10 +1,10 @@
-"""dlbook.hyperparameter_search: grid and random search with the same budget, and why random wins
+"""dlbook.experiments.hyperparameter_search: grid and random search with the same budget, and why random wins
 when one hyperparameter matters much more than the others (Bergstra & Bengio, 2012)."""
 
 import numpy as np
 import pytest
 
-from dlbook.hyperparameter_search import (
+from dlbook.experiments.hyperparameter_search import (
     Range,
     compare_on_toy,
     grid_points_per_axis,

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from dlbook import measure
-from dlbook.optimization import mlp
+from dlbook.experiments.optimizers import mlp
 from dlbook.train import fit
 
 

@@ -1,9 +1,9 @@
-"""dlbook.model_sizes: parameter and compute counts from layer specs, against dlbook's own layers and
+"""dlbook.experiments.model_sizes: parameter and compute counts from layer specs, against dlbook's own layers and
 against the published sizes of VGG-16, ResNet-50 and GPT-3."""
 
 import pytest
 
-from dlbook import model_sizes as ms
+from dlbook.experiments import model_sizes as ms
 
 
 def test_a_convolution_has_k_k_cin_cout_weights_plus_one_bias_per_filter():

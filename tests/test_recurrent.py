@@ -21,8 +21,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import dlbook
+from dlbook.core.errors import ShapeError
 from dlbook.data import sine_sequences
-from dlbook.errors import ShapeError
 from dlbook.gradcheck import gradcheck_report, numerical_gradient
 from dlbook.train import fit
 
@@ -116,7 +116,8 @@ def outputs_and_final_states(dl, layer):
 def test_recurrent_backward_through_time_matches_finite_differences(dl, float64, kind_id, num_layers, bias):
     layer = make(dl, kind_id, 3, 4, num_layers=num_layers, bias=bias, seed=0)
     report = gradcheck_report(outputs_and_final_states(dl, layer), input_shape=(2, 5, 3))
-    expected_names = {"input"} | {f"layer.{name}" for name in dlbook.init.recurrent_parameter_names(num_layers, bias)}
+    names = dlbook.core.init.recurrent_parameter_names(num_layers, bias)
+    expected_names = {"input"} | {f"layer.{name}" for name in names}
     assert set(report) == expected_names
     assert max(report.values()) < GRADCHECK_TOL, report
 

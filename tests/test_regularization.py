@@ -1,4 +1,4 @@
-"""dlbook.regularization: the generalization gap, the digits overfitting runs, L2 / dropout / early
+"""dlbook.experiments.regularization: the generalization gap, the digits overfitting runs, L2 / dropout / early
 stopping, the deep sigmoid network with and without batch norm, and the moons classifier."""
 
 import numpy as np
@@ -6,7 +6,7 @@ import pytest
 
 import dlbook.data
 import dlbook.train
-from dlbook import regularization
+from dlbook.experiments import regularization
 
 
 @pytest.fixture(scope="module")

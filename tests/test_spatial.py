@@ -18,8 +18,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from dlbook.core.errors import ShapeError
 from dlbook.data import load_digits
-from dlbook.errors import ShapeError
 from dlbook.gradcheck import gradcheck_report
 
 torch = pytest.importorskip("torch")

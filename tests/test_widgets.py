@@ -9,7 +9,7 @@ import pytest
 
 import dlbook.widgets as widgets
 from dlbook.widgets import LRExplorer
-from dlbook.widgets.learning_rate import descend, learning_rates
+from dlbook.widgets.optimizers import descend, learning_rates
 from dlbook.widgets.static import static_html
 
 

@@ -4,7 +4,7 @@
 import numpy as np
 import pytest
 
-from dlbook import compress
+from dlbook import compression
 from dlbook.widgets import CompressionExplorer
 from dlbook.widgets.compression import BITS, SPARSITIES, pruned_states
 
@@ -30,7 +30,7 @@ def test_the_uncompressed_point_is_the_dense_model(results):
 def test_each_sparsity_zeros_that_fraction_of_the_weights():
     states, _ = pruned_states()
     for sparsity in SPARSITIES:
-        assert abs(compress.weight_sparsity(states[sparsity]) - sparsity) < 1e-4
+        assert abs(compression.weight_sparsity(states[sparsity]) - sparsity) < 1e-4
 
 
 def test_the_file_shrinks_with_sparsity_and_with_fewer_bits(results):

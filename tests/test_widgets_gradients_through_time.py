@@ -4,7 +4,7 @@
 import numpy as np
 import pytest
 
-from dlbook.sequence_gradients import jacobian_norms_from_states
+from dlbook.experiments.gradients_through_time import jacobian_norms_from_states
 from dlbook.widgets import GradientFlowExplorer
 from dlbook.widgets.gradients_through_time import HIDDEN_SIZE, gradient_norms_through_time, tanh_rnn
 

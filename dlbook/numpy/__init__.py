@@ -4,8 +4,8 @@ Never imports torch. Exports the same names, with the same signatures, as dlbook
 """
 
 from .. import schedules
-from ..errors import NonFiniteError, ShapeError, TargetError
-from ..init import calculate_gain
+from ..core.errors import NonFiniteError, ShapeError, TargetError
+from ..core.init import calculate_gain
 from .activations import GELU, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
 from .conv import Conv2d
 from .init import (

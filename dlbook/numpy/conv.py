@@ -30,9 +30,9 @@ copies the longer runs. The maths is the same in both.
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from ..descriptions import ConvDescription
-from ..errors import check_finite, check_floating, check_shape
-from ..windows import check_window_fits, output_size
+from ..core.errors import check_finite, check_floating, check_shape
+from ..core.specs import ConvDescription
+from ..core.windows import check_window_fits, output_size
 from .module import Module
 from .tensor import is_finite
 

@@ -1,7 +1,7 @@
-"""In-place initializers of the NumPy backend (as torch.nn.init), drawn by dlbook.init
+"""In-place initializers of the NumPy backend (as torch.nn.init), drawn by dlbook.core.init
 from a NumPy Generator so one seed gives the same weights on both backends."""
 
-from .. import init
+from ..core import init
 from .module import Parameter
 
 

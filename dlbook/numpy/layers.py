@@ -8,9 +8,17 @@ import math
 
 import numpy as np
 
-from .. import init
-from ..descriptions import BatchNormDescription, LinearDescription
-from ..errors import ShapeError, check_axis_range, check_finite, check_floating, check_last_dim, check_ndim, check_size
+from ..core import init
+from ..core.errors import (
+    ShapeError,
+    check_axis_range,
+    check_finite,
+    check_floating,
+    check_last_dim,
+    check_ndim,
+    check_size,
+)
+from ..core.specs import BatchNormDescription, LinearDescription
 from .module import Module, Parameter
 from .tensor import get_default_dtype, is_finite
 

@@ -6,8 +6,8 @@ per-element losses ('none'); loss_fn.backward() returns dL/d(input).
 
 import numpy as np
 
-from ..descriptions import LossDescription
-from ..errors import check_class_target, check_finite, check_ndim, check_same_shape
+from ..core.errors import check_class_target, check_finite, check_ndim, check_same_shape
+from ..core.specs import LossDescription
 from .module import Module
 from .tensor import asarray, is_finite
 

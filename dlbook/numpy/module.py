@@ -11,7 +11,7 @@ from collections import OrderedDict, namedtuple
 
 import numpy as np
 
-from .. import init
+from ..core import init
 from .tensor import asarray, get_default_dtype
 
 IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
@@ -100,7 +100,7 @@ class Module:
 
     def _init_weight_and_bias(self, weight_shape, bias, seed):
         """`weight` (weight_shape) and `bias` (weight_shape[0],) or None, drawn as torch.nn.Linear and
-        Conv2d draw them (dlbook.init.default_weight_and_bias), in the default dtype."""
+        Conv2d draw them (dlbook.core.init.default_weight_and_bias), in the default dtype."""
         weight, bias_values = init.default_weight_and_bias(weight_shape, weight_shape[:1] if bias else None, seed)
         dtype = get_default_dtype()
         self.weight = Parameter(weight.astype(dtype))

@@ -8,7 +8,7 @@ import math
 
 import numpy as np
 
-from ..descriptions import SettableLR
+from ..core.specs import SettableLR
 from .module import Parameter
 
 

@@ -13,9 +13,9 @@ row, as torch, also on ties such as the zeros after a ReLU), or 1/(kh kw) of it 
 
 import numpy as np
 
-from ..descriptions import PoolDescription
-from ..errors import check_floating, check_shape
-from ..windows import check_window_fits, output_size
+from ..core.errors import check_floating, check_shape
+from ..core.specs import PoolDescription
+from ..core.windows import check_window_fits, output_size
 from .module import Module
 
 

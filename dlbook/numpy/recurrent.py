@@ -28,21 +28,21 @@ steps after the loop; the LSTM takes one tanh for its four gates, as sigma(z) = 
 
 import numpy as np
 
-from .. import init
-from ..descriptions import (
-    STATE_AXES,
-    LastTimeStepDescription,
-    LSTMStates,
-    RecurrentDescription,
-    check_nonlinearity,
-)
-from ..errors import (
+from ..core import init
+from ..core.errors import (
     check_exact_shape,
     check_finite,
     check_floating,
     check_ndim,
     check_sequence,
     layer_name,
+)
+from ..core.specs import (
+    STATE_AXES,
+    LastTimeStepDescription,
+    LSTMStates,
+    RecurrentDescription,
+    check_nonlinearity,
 )
 from .module import Module, Parameter
 from .tensor import get_default_dtype, is_finite

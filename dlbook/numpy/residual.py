@@ -1,6 +1,6 @@
 """Residual blocks of the NumPy reference (He et al., 2016): y = x + F(x)."""
 
-from ..errors import ShapeError, layer_name
+from ..core.errors import ShapeError, layer_name
 from .module import Module
 
 

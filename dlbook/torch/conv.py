@@ -5,9 +5,9 @@ an independent implementation (parity tests compare the two)."""
 
 import torch.nn.functional as F
 
-from ..descriptions import ConvDescription
-from ..errors import check_finite, check_floating, check_shape
-from ..windows import check_window_fits
+from ..core.errors import check_finite, check_floating, check_shape
+from ..core.specs import ConvDescription
+from ..core.windows import check_window_fits
 from .module import Module
 from .tensor import is_finite
 

@@ -1,9 +1,9 @@
-"""In-place initializers of the torch backend, drawn by dlbook.init from a NumPy Generator, so one
+"""In-place initializers of the torch backend, drawn by dlbook.core.init from a NumPy Generator, so one
 seed gives the same weights as the NumPy backend (torch.nn.init's formulas and defaults)."""
 
 import torch
 
-from .. import init
+from ..core import init
 
 
 def _fill(tensor, values):

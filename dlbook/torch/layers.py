@@ -6,9 +6,17 @@ an independent implementation (parity tests compare the two)."""
 import torch
 import torch.nn.functional as F
 
-from .. import init
-from ..descriptions import BatchNormDescription, LinearDescription
-from ..errors import ShapeError, check_axis_range, check_finite, check_floating, check_last_dim, check_ndim, check_size
+from ..core import init
+from ..core.errors import (
+    ShapeError,
+    check_axis_range,
+    check_finite,
+    check_floating,
+    check_last_dim,
+    check_ndim,
+    check_size,
+)
+from ..core.specs import BatchNormDescription, LinearDescription
 from .module import Module, Parameter
 from .tensor import device, get_default_dtype, is_finite
 

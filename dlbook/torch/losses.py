@@ -4,8 +4,8 @@ loss = loss_fn(input, target); loss_fn.backward() returns dL/d(input)."""
 
 import torch.nn.functional as F
 
-from ..descriptions import LossDescription
-from ..errors import check_class_target, check_finite, check_ndim, check_same_shape
+from ..core.errors import check_class_target, check_finite, check_ndim, check_same_shape
+from ..core.specs import LossDescription
 from .module import Module
 from .tensor import asarray, is_finite
 

@@ -9,7 +9,7 @@ still works (DistributedDataParallel relies on it).
 
 import torch
 
-from .. import init
+from ..core import init
 from .tensor import asarray, tensor_from
 
 Parameter = torch.nn.Parameter
@@ -52,7 +52,7 @@ class Module(torch.nn.Module):
 
     def _init_weight_and_bias(self, weight_shape, bias, seed):
         """`weight` (weight_shape) and `bias` (weight_shape[0],) or None, drawn as torch.nn.Linear and
-        Conv2d draw them (dlbook.init.default_weight_and_bias, the NumPy backend's draw)."""
+        Conv2d draw them (dlbook.core.init.default_weight_and_bias, the NumPy backend's draw)."""
         weight, bias_values = init.default_weight_and_bias(weight_shape, weight_shape[:1] if bias else None, seed)
         self.weight = Parameter(tensor_from(weight))
         if bias:

@@ -3,7 +3,7 @@ settable `lr` (every param group)."""
 
 import torch
 
-from ..descriptions import SettableLR
+from ..core.specs import SettableLR
 
 Optimizer = torch.optim.Optimizer
 clip_grad_norm_ = torch.nn.utils.clip_grad_norm_

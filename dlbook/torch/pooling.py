@@ -4,9 +4,9 @@ Same arguments and errors as the NumPy reference and torch.nn; an independent im
 
 import torch.nn.functional as F
 
-from ..descriptions import PoolDescription
-from ..errors import check_floating, check_shape
-from ..windows import check_window_fits
+from ..core.errors import check_floating, check_shape
+from ..core.specs import PoolDescription
+from ..core.windows import check_window_fits
 from .module import Module
 
 

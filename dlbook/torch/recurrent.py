@@ -14,15 +14,15 @@ import warnings
 
 import torch
 
-from .. import init
-from ..descriptions import (
+from ..core import init
+from ..core.errors import check_exact_shape, check_finite, check_floating, check_ndim, check_sequence, layer_name
+from ..core.specs import (
     STATE_AXES,
     LastTimeStepDescription,
     LSTMStates,
     RecurrentDescription,
     check_nonlinearity,
 )
-from ..errors import check_exact_shape, check_finite, check_floating, check_ndim, check_sequence, layer_name
 from .module import Module, Parameter
 from .tensor import asarray, is_finite, tensor_from
 

@@ -1,6 +1,6 @@
 """Residual blocks of the torch backend (He et al., 2016): y = x + F(x), backward by autograd."""
 
-from ..errors import ShapeError, layer_name
+from ..core.errors import ShapeError, layer_name
 from .module import Module
 
 

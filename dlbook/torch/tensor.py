@@ -6,7 +6,7 @@ import numpy as np
 import torch
 
 
-def _pick_device():
+def pick_device():
     """DLBOOK_DEVICE if set ('cpu', 'cuda', 'cuda:1', 'mps'), else CUDA, then MPS, then the CPU."""
     requested = os.environ.get("DLBOOK_DEVICE", "").strip()
     if requested:
@@ -18,7 +18,7 @@ def _pick_device():
     return torch.device("cpu")
 
 
-device = _pick_device()
+device = pick_device()
 no_grad = torch.no_grad
 _default_dtype = torch.float32
 

@@ -2,7 +2,7 @@
 
 The only package of dlbook that imports ipywidgets (lazily, in Explorer.live)."""
 
-from .activations import ActivationExplorer
+from .activation_slopes import ActivationExplorer
 from .backprop import BackpropExplorer
 from .compression import CompressionExplorer
 from .convolution import ConvolutionExplorer
@@ -10,7 +10,7 @@ from .explorer import Explorer
 from .feature_scaling import ScalingExplorer
 from .gradients_through_time import GradientFlowExplorer
 from .initialization import InitializationExplorer
-from .learning_rate import LRExplorer
+from .optimizers import LRExplorer
 from .q_learning import QLearningExplorer
 from .regularization import RegularizationExplorer
 

@@ -2,8 +2,8 @@
 
 One digits MLP 64-128-64-10, trained with the NumPy reference (dlbook.numpy, which never imports
 torch), is pruned gradually by magnitude to each sparsity of the grid and fine-tuned with its mask
-fixed (dlbook.compress.accuracy_vs_sparsity); then its weights are quantized to `bits` bits, one
-affine scale per layer (32: left in float32). The file is the packed npz of dlbook.compress:
+fixed (dlbook.compression.accuracy_vs_sparsity); then its weights are quantized to `bits` bits, one
+affine scale per layer (32: left in float32). The file is the packed npz of dlbook.compression:
 a bit mask of the non-zeros and their `bits`-bit values. Everything is computed once, from fixed
 seeds: the same slider values always give the same numbers.
 """
@@ -13,7 +13,7 @@ import functools
 import numpy as np
 from matplotlib.ticker import FixedFormatter, FixedLocator, NullLocator
 
-from .. import compress
+from .. import compression as compress
 from .. import numpy as reference
 from ..data import load_digits, train_test_split
 from ..train import evaluate, fit

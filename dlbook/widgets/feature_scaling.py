@@ -11,7 +11,7 @@ import numpy as np
 from matplotlib import colormaps
 from matplotlib.colors import BoundaryNorm, ListedColormap
 
-from ..conditioning import condition_number, gradient_descent_path, least_squares_hessian
+from ..experiments.feature_scaling import condition_number, gradient_descent_path, least_squares_hessian
 from ..preprocessing import Standardizer
 from .explorer import Explorer
 

@@ -3,8 +3,8 @@
 A tanh RNN with H = 32 units reads T steps of a fixed random input. Its recurrent weights are
 W_hh = scale * Q, Q a random orthogonal matrix, so that ||W_hh|| = spectral radius = scale. The gradient
 of anything computed from h_T reaches h_t through the product of T - t factors diag(tanh'(a_s)) W_hh
-(dlbook.sequence_gradients): it vanishes exponentially for scale < 1 and can explode for scale > 1, where
-the state stays near 0 and tanh' ~ 1. Since tanh' <= 1, scale^(T - t) (dashed) bounds it from above.
+(dlbook.experiments.gradients_through_time): it vanishes exponentially for scale < 1 and can explode for
+scale > 1, where the state stays near 0 and tanh' ~ 1. Since tanh' <= 1, scale^(T - t) (dashed) bounds it from above.
 
 The states come from the NumPy reference's own RNN (dlbook.numpy, which never imports torch), the norms
 from the closed form, in NumPy. Everything is seeded: the same sliders give the same picture.
@@ -13,7 +13,7 @@ from the closed form, in NumPy. Everything is seeded: the same sliders give the 
 import numpy as np
 
 from .. import numpy as reference
-from ..sequence_gradients import jacobian_norms_from_states, orthogonal_recurrent_weights
+from ..experiments.gradients_through_time import jacobian_norms_from_states, orthogonal_recurrent_weights
 from .explorer import Explorer
 
 HIDDEN_SIZE = 32

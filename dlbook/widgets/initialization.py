@@ -1,7 +1,7 @@
 """The initialization explorer: depth, initial weights and activation -> the size of every layer's
 pre-activations on the way forward and of every layer's gradient on the way back.
 
-One network deep_mlp(depth, width 128) per setting (dlbook.depth), one standard-normal batch. Left:
+One network deep_mlp(depth, width 128) per setting (dlbook.experiments.initialization), one standard-normal batch. Left:
 the spread of |z_l| in each layer l (median, middle half, 5%-95%), on a log scale; right: ||dL/dW_l||.
 Naive N(0, 0.01^2) weights shrink the signal by a constant factor per layer (it collapses), N(0, 1)
 weights grow it (ReLU: it explodes; tanh: it saturates, |z| >> 1); Xavier keeps tanh's and He
@@ -18,7 +18,7 @@ import numpy as np
 from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
 
 from .. import numpy as reference
-from ..depth import gradient_norms_by_layer, pre_activations_by_layer
+from ..experiments.initialization import gradient_norms_by_layer, pre_activations_by_layer
 from .explorer import Explorer
 
 INITS = {"naive small": "naive_small", "naive large": "naive_large", "xavier": "xavier", "he": "kaiming"}
@@ -51,7 +51,7 @@ def signal_by_layer(depth, init, activation):
 
 @functools.cache
 def gradient_norms(depth, init, activation):
-    """||dL/dW_l|| for l = 1..depth (dlbook.depth.gradient_norms_by_layer), cached."""
+    """||dL/dW_l|| for l = 1..depth (dlbook.experiments.initialization.gradient_norms_by_layer), cached."""
     with float64(), np.errstate(over="ignore", invalid="ignore"):
         return gradient_norms_by_layer(reference, depth, WIDTH, activation, init, SEED, BATCH_SIZE)
 

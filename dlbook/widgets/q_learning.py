@@ -5,12 +5,12 @@ Few episodes leave most cells unvisited (V = 0, arbitrary arrows); with epsilon 
 explores at first (Q starts at 0, above every true value, so untried actions look best), finds one way
 to the goal and then keeps to it: the path from S becomes optimal, cells off it stay unlearned. With
 epsilon = 1 it wanders at random, yet Q-learning is off-policy: it learns the optimal values from
-every cell, in long episodes. Compute is pure NumPy (dlbook.reinforcement).
+every cell, in long episodes. Compute is pure NumPy (dlbook.experiments.q_learning).
 """
 
 import numpy as np
 
-from ..reinforcement import (
+from ..experiments.q_learning import (
     ACTIONS,
     GridWorld,
     greedy_path,

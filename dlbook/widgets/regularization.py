@@ -16,7 +16,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from .. import numpy as reference
-from ..regularization import class_probability, moons_split, train_moons_classifier
+from ..experiments.regularization import class_probability, moons_split, train_moons_classifier
 from .explorer import Explorer
 
 SPLIT = moons_split(n_train=40, n_val=400, noise=0.3, seed=2)       # the same points in every frame

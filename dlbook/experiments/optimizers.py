@@ -1,0 +1,158 @@
+"""Optimizers on an ill-conditioned 2-D quadratic: the real dl optimizers step one 2-vector.
+
+    L(theta) = 1/2 theta^T H theta,   grad L(theta) = H theta,
+
+with H symmetric positive definite. Its eigenvalues are the curvatures along the principal
+axes; their ratio (the condition number) is what makes plain gradient descent zigzag across
+the steep direction and crawl along the flat one. `optimize_quadratic` puts theta in a
+Parameter of a tiny dl.Module, writes grad L into `.grad` and calls the backend's own
+optimizer (dl.SGD, dl.RMSprop, dl.Adam), so the trajectory is the one those classes take.
+
+This module imports no backend: it takes `dl` (dlbook.load()).
+"""
+
+import numpy as np
+
+HESSIAN = np.diag([1.0, 50.0])          # curvatures 1 (flat, along theta1) and 50 (steep, along theta2)
+START = (-4.0, 1.5)
+DIVERGED = 1e6                          # |theta| beyond this: the run has diverged
+
+OPTIMIZERS = ("sgd", "momentum", "nesterov", "rmsprop", "adam")
+"""Short names of the optimizers, in the order the chapter introduces them."""
+
+
+def make_optimizer(dl, name, params, lr, **options):
+    """The optimizer `name` of backend dl over params.
+
+    sgd: dl.SGD(lr); momentum: dl.SGD(lr, momentum=0.9); nesterov: dl.SGD(lr, momentum=0.9,
+    nesterov=True); rmsprop: dl.RMSprop(lr); adam: dl.Adam(lr). options override or add
+    keyword arguments, e.g. momentum=0.5 or betas=(0.9, 0.99)."""
+    settings = {
+        "sgd": (dl.SGD, {}),
+        "momentum": (dl.SGD, {"momentum": 0.9}),
+        "nesterov": (dl.SGD, {"momentum": 0.9, "nesterov": True}),
+        "rmsprop": (dl.RMSprop, {}),
+        "adam": (dl.Adam, {}),
+    }
+    if name not in settings:
+        raise ValueError(f"unknown optimizer {name!r}: choose one of {OPTIMIZERS}")
+    optimizer_class, defaults = settings[name]
+    return optimizer_class(params, lr=lr, **{**defaults, **options})
+
+
+def quadratic_loss(theta, hessian=HESSIAN):
+    """L(theta) = 1/2 theta^T H theta for theta: (..., 2) -> (...)."""
+    theta = np.asarray(theta, dtype=np.float64)
+    finite = np.isfinite(theta).all(axis=-1)
+    theta = np.where(finite[..., None], theta, 0.0)
+    loss = 0.5 * np.einsum("...i,ij,...j->...", theta, np.asarray(hessian, dtype=np.float64), theta)
+    return np.where(finite, loss, np.inf)                             # a diverged point (inf) has loss inf
+
+
+def quadratic_gradient(theta, hessian=HESSIAN):
+    """grad L(theta) = H theta for theta: (2,) -> (2,)."""
+    return np.asarray(hessian, dtype=np.float64) @ np.asarray(theta, dtype=np.float64)
+
+
+def _point(dl, start):
+    """A tiny dl.Module holding one Parameter `theta` of shape (2,), set to start."""
+    module = dl.Module()
+    module.theta = dl.Parameter(dl.asarray(np.asarray(start, dtype=np.float32)))
+    return module
+
+
+def optimize_quadratic(dl, optimizer_name, lr, steps, start=START, hessian=HESSIAN, **options):
+    """Minimise L(theta) = 1/2 theta^T H theta from `start` with the backend's optimizer.
+
+    Each step writes grad L = H theta into theta.grad and calls optimizer.step().
+    optimizer_name: one of OPTIMIZERS; options: its keyword arguments (see make_optimizer).
+    Returns the trajectory: float64 (steps + 1, 2), theta at the start and after every step.
+    A run that diverges (|theta| > 1e6) stops there: the rows after it are inf.
+    """
+    hessian = np.asarray(hessian, dtype=np.float64)
+    if hessian.shape != (2, 2) or not np.allclose(hessian, hessian.T):
+        raise ValueError(f"hessian must be a symmetric 2 x 2 matrix, got shape {hessian.shape}")
+    point = _point(dl, start)
+    optimizer = make_optimizer(dl, optimizer_name, point.parameters(), lr, **options)
+    trajectory = [dl.to_numpy(point.theta.data).astype(np.float64)]
+    for _ in range(steps):
+        if np.abs(trajectory[-1]).max() > DIVERGED:
+            trajectory.append(np.full(2, np.inf))
+            continue
+        optimizer.zero_grad()
+        gradient = quadratic_gradient(trajectory[-1], hessian)        # grad L(theta) = H theta
+        point.theta.grad = dl.asarray(gradient.astype(np.float32))
+        optimizer.step()                                              # the backend's update rule
+        trajectory.append(dl.to_numpy(point.theta.data).astype(np.float64))
+    return np.array(trajectory)
+
+
+def plot_trajectories(trajectories, hessian=HESSIAN, title="optimizers on an ill-conditioned quadratic",
+                      extent=(-4.5, 4.5, -2.5, 2.5)):
+    """Each trajectory {label: (T + 1, 2)} on the contour lines of L; the minimum marked by a star."""
+    from ..viz import figure
+
+    theta1, theta2 = np.meshgrid(np.linspace(*extent[:2], 200), np.linspace(*extent[2:], 120))
+    loss = quadratic_loss(np.stack([theta1, theta2], axis=-1), hessian)
+    fig, axes = figure(size=(7.2, 4.2))
+    axes.contour(theta1, theta2, loss, levels=np.geomspace(0.02, loss.max(), 12), colors="0.75", linewidths=0.7)
+    for label, trajectory in trajectories.items():
+        path = np.clip(trajectory, -50, 50)                           # a diverging path stays drawable
+        axes.plot(path[:, 0], path[:, 1], "o-", markersize=2.5, linewidth=1, label=label)
+    axes.plot(0, 0, "*", color="black", markersize=12, label="minimum")
+    axes.set(xlim=extent[:2], ylim=extent[2:], xlabel="theta1 (flat direction)", ylabel="theta2 (steep direction)",
+             title=title)
+    axes.legend(loc="lower right", fontsize="small")
+    return fig
+
+
+# ---------------------------------------------------------------- the same network, one optimizer at a time
+
+
+def mlp(dl, sizes=(64, 32, 10), seed=0):
+    """dl.Sequential(Linear, ReLU, ..., Linear) with layer widths `sizes`; the same seed gives the
+    same initial weights on either backend, so every optimizer starts from the same network."""
+    layers = []
+    for index, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+        layers += [dl.Linear(n_in, n_out, seed=seed + index), dl.ReLU()]
+    return dl.Sequential(*layers[:-1])
+
+
+def sweep_learning_rates(dl, X, Y, lr_grid, epochs=15, batch_size=64, sizes=(64, 32, 10), loss_fn=None, seed=0,
+                         progress=True):
+    """Train the same MLP from the same initial weights, on the same mini-batches, once per
+    optimizer and learning rate.
+
+    lr_grid: {optimizer name (see make_optimizer): [learning rates]}; loss_fn defaults to
+    dl.CrossEntropyLoss(). Returns {name: {lr: History}}; a run whose loss became NaN or inf
+    is kept as None (that learning rate diverged)."""
+    from ..train import TrainingDivergedError, fit
+
+    loss_fn = dl.CrossEntropyLoss() if loss_fn is None else loss_fn
+    runs = [(name, lr) for name, lrs in lr_grid.items() for lr in lrs]
+    if progress:
+        from tqdm.auto import tqdm
+
+        runs = tqdm(runs, desc="runs", leave=False)
+    results = {name: {} for name in lr_grid}
+    for name, lr in runs:
+        model = mlp(dl, sizes, seed)
+        optimizer = make_optimizer(dl, name, model.parameters(), lr)
+        try:
+            history = fit(model, loss_fn, optimizer, X, Y, epochs=epochs, batch_size=batch_size, seed=seed,
+                          progress=False)
+        except TrainingDivergedError:
+            history = None
+        results[name][lr] = history
+    return results
+
+
+def best_runs(results):
+    """{name: (lr, History)}: for each optimizer, the learning rate with the lowest final training loss."""
+    best = {}
+    for name, runs in results.items():
+        finished = {lr: history for lr, history in runs.items() if history is not None}
+        if finished:
+            lr = min(finished, key=lambda lr: finished[lr].train_loss[-1])
+            best[name] = (lr, finished[lr])
+    return best
