@@ -27,9 +27,24 @@ def load(name=None):
 
 
 def backend_of(obj):
-    """The backend module that made `obj` (a module, layer, loss or optimizer)."""
-    for cls in type(obj).__mro__:
-        for name in BACKENDS:
-            if cls.__module__.startswith(f"dlbook.{name}"):
-                return load(name)
-    raise TypeError(f"{type(obj).__name__} does not come from a dlbook backend")
+    """The backend module that made `obj` (a module, layer, loss or optimizer of either backend).
+
+    The convention of the whole package: a function that builds layers takes the backend `dl` as its
+    first argument; a function given a model, loss or optimizer reads the backend off it, once, with
+    backend_of. The answer is remembered per class, so the lookup is one dict read."""
+    cls = type(obj)
+    backend = _BACKEND_OF_CLASS.get(cls)
+    if backend is None:
+        backend = _BACKEND_OF_CLASS[cls] = _find_backend(cls)
+    return backend
+
+
+_BACKEND_OF_CLASS = {}
+
+
+def _find_backend(cls):
+    for base in cls.__mro__:
+        package = base.__module__.split(".")[:2]
+        if package[0] == "dlbook" and len(package) == 2 and package[1] in BACKENDS:
+            return load(package[1])
+    raise TypeError(f"{cls.__name__} does not come from a dlbook backend")

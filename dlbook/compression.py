@@ -24,20 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from . import backend_of
-
-# ---------------------------------------------------------------- states: NumPy copies of the weights
-
-
-def numpy_state(model):
-    """A copy of model.state_dict() as NumPy arrays {name: array} (a model of either backend)."""
-    dl = backend_of(model)
-    return {name: np.array(dl.to_numpy(value)) for name, value in model.state_dict().items()}
-
-
-def load_numpy_state(model, state):
-    """Copy a state {name: NumPy array} into model (either backend), in place; returns model."""
-    model.load_state_dict(state)
-    return model
+from .state import load_numpy_state, numpy_state
 
 
 def prunable_names(state):

@@ -43,18 +43,22 @@ class Timing(NamedTuple):
         return Timing(self.wall / count, self.cpu / count)
 
 
-def stopwatch(fn):
-    """Call fn() once; returns (its result, Timing of the call)."""
+def stopwatch(fn, wait=None):
+    """Call fn() once; returns (its result, Timing of the call).
+    wait: called after fn() and before the clocks stop, e.g. to wait for a GPU's queued work."""
     wall, cpu = time.perf_counter(), time.process_time()
     result = fn()
+    if wait is not None:
+        wait()
     return result, Timing(time.perf_counter() - wall, time.process_time() - cpu)
 
 
-def best_of(fn, repeats=3):
+def best_of(fn, repeats=3, wait=None):
     """The Timing of the fastest of `repeats` calls of fn() (after one untimed warm-up call, which pays
-    one-off costs: imports, caches, a GPU's start-up). The minimum is the least disturbed by other work."""
-    fn()
-    timings = [stopwatch(fn)[1] for _ in range(repeats)]
+    one-off costs: imports, caches, a GPU's start-up). The minimum is the least disturbed by other work.
+    wait: as in stopwatch, called after every call before its clocks stop."""
+    stopwatch(fn, wait)
+    timings = [stopwatch(fn, wait)[1] for _ in range(repeats)]
     return min(timings, key=lambda timing: timing.wall)
 
 

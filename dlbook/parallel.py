@@ -32,6 +32,8 @@ from datetime import timedelta
 import numpy as np
 
 from . import backend_of
+from .measure import best_of
+from .state import numpy_state
 from .train import evaluate, fit
 
 LOOPBACK = "127.0.0.1"
@@ -89,15 +91,7 @@ def best_seconds(fn, device, repeats=3):
     import torch
 
     device = torch.device(device)
-    fn()                                      # warm-up, not timed
-    _synchronize(device)
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        _synchronize(device)                  # wait until the GPU is done
-        times.append(time.perf_counter() - start)
-    return min(times)
+    return best_of(fn, repeats, wait=lambda: _synchronize(device)).wall    # wait until the GPU is done
 
 
 def matmul_seconds(n, device, repeats=3, seed=0):
@@ -310,10 +304,6 @@ def sgd_steps(model, x, y, steps, lr):
     return losses
 
 
-def _weights(model):
-    return {name: value.detach().cpu().numpy().copy() for name, value in model.state_dict().items()}
-
-
 def loopback_store(rank, world_size, timeout=timedelta(seconds=60)):
     """The rendezvous of the processes: a torch.distributed.TCPStore at MASTER_ADDR:MASTER_PORT, served
     by rank 0, where every rank posts and reads the addresses it needs. Rank 0 opens the listening socket
@@ -354,7 +344,7 @@ def ddp_worker(run_dir):
         y_k = torch.as_tensor(y_k, device=device)
         losses = sgd_steps(model, x_k, y_k, settings["steps"], settings["lr"])
         np.savez(os.path.join(run_dir, f"rank{rank}.npz"),
-                 losses=np.array(losses), **_weights(model.module))
+                 losses=np.array(losses), **numpy_state(model.module))
     finally:
         dist.destroy_process_group()
 
@@ -450,7 +440,7 @@ def train_single_process(X, Y, steps=5, lr=0.5, n_hidden=16, seed=0):
     X, Y = np.asarray(X, dtype=np.float32), np.asarray(Y, dtype=np.int64)
     model = make_mlp(X.shape[1], n_hidden, int(Y.max()) + 1, seed)
     losses = sgd_steps(model, torch.as_tensor(X), torch.as_tensor(Y), steps, lr)
-    return DDPResult(_weights(model), [losses])
+    return DDPResult(numpy_state(model), [losses])
 
 
 # ---------------------------------------------------------------- the linear scaling rule

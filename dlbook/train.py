@@ -16,6 +16,7 @@ import numpy as np
 from . import backend_of
 from .core.errors import NonFiniteError
 from .data import batches
+from .state import numpy_state
 
 try:
     from tqdm.auto import tqdm
@@ -94,14 +95,14 @@ def _diverged(value, epoch, step, optimizer):
     )
 
 
-def _snapshot(dl, model):
-    """A copy of model's state_dict as NumPy arrays (loads back into either backend)."""
-    return {name: np.array(dl.to_numpy(value)) for name, value in model.state_dict().items()}
-
-
 def train_step(model, loss_fn, optimizer, x, y, clip_grad_norm=None):
-    """One step of gradient descent on a mini-batch; returns (loss as float, outputs)."""
-    dl = backend_of(model)
+    """One step of gradient descent on a mini-batch (x, y: arrays of the model's backend);
+    returns (loss as float, outputs)."""
+    return _step(backend_of(model), model, loss_fn, optimizer, x, y, clip_grad_norm)
+
+
+def _step(dl, model, loss_fn, optimizer, x, y, clip_grad_norm):
+    """train_step with the backend dl already known (fit reads it once, not once per mini-batch)."""
     outputs = model(x)
     loss = loss_fn(outputs, y)                                  # forward
     optimizer.zero_grad()
@@ -132,7 +133,7 @@ def fit(model, loss_fn, optimizer, X, Y, *, epochs=10, batch_size=32, validation
         losses, correct, step = [], [], 0
         for step, (x, y) in enumerate(batches(X, Y, batch_size=batch_size, seed=seed + epoch)):
             try:
-                loss, outputs = train_step(model, loss_fn, optimizer, dl.asarray(x), dl.asarray(y), clip_grad_norm)
+                loss, outputs = _step(dl, model, loss_fn, optimizer, dl.asarray(x), dl.asarray(y), clip_grad_norm)
             except NonFiniteError as error:
                 raise _diverged("NaN or inf inside the model", epoch, step, optimizer) from error
             if not math.isfinite(loss):
@@ -152,7 +153,7 @@ def fit(model, loss_fn, optimizer, X, Y, *, epochs=10, batch_size=32, validation
             if scores["loss"] < best_loss:
                 best_loss, history.best_epoch, waited = scores["loss"], epoch, 0
                 if early_stopping_patience is not None and restore_best:
-                    best_state = _snapshot(dl, model)
+                    best_state = numpy_state(model)
             else:
                 waited += 1
             if early_stopping_patience is not None and waited >= early_stopping_patience:

@@ -2,6 +2,7 @@
 the machine may be loaded; the notebook asserts its timing claims with wide margins)."""
 
 import math
+import time
 import tracemalloc
 
 import numpy as np
@@ -18,16 +19,25 @@ def digits_sample():
     return rng.random((96, 64), dtype=np.float32), rng.integers(0, 10, 96)
 
 
-def test_stopwatch_returns_the_result_and_two_non_negative_clocks():
-    result, timing = measure.stopwatch(lambda: sum(range(1000)))
-    assert result == 499500
-    assert timing.wall >= 0 and timing.cpu >= 0
+def test_stopwatch_returns_the_result_and_the_wall_and_cpu_time_of_the_call():
+    result, timing = measure.stopwatch(lambda: (time.sleep(0.05), 7)[1])
+    assert result == 7
+    assert timing.wall >= 0.05                    # the sleep is waited for on the wall clock ...
+    assert timing.cpu < 0.04                      # ... and costs (next to) no CPU time
 
 
-def test_best_of_warms_up_once_then_times_each_repeat():
+def test_stopwatch_stops_its_clocks_only_after_wait_returns():
+    order = []
+    _, timing = measure.stopwatch(lambda: order.append("fn"), wait=lambda: (time.sleep(0.05), order.append("wait")))
+    assert order == ["fn", "wait"] and timing.wall >= 0.05
+
+
+def test_best_of_warms_up_once_then_times_each_repeat_and_keeps_the_fastest():
+    pauses = iter([0.0, 0.06, 0.02, 0.08, 0.04])     # the warm-up call, then four timed repeats
     calls = []
-    timing = measure.best_of(lambda: calls.append(1), repeats=4)
-    assert len(calls) == 5 and isinstance(timing, measure.Timing) and timing.wall >= 0
+    timing = measure.best_of(lambda: (calls.append(1), time.sleep(next(pauses))), repeats=4)
+    assert len(calls) == 5 and isinstance(timing, measure.Timing)
+    assert 0.02 <= timing.wall < 0.04             # the 0.02 s repeat, not the warm-up's 0 s nor a slower one
 
 
 def test_a_timing_divided_by_a_count_is_the_time_per_item():
