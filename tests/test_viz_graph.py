@@ -3,7 +3,7 @@
 import numpy as np
 
 from dlbook.autograd import Value, graph
-from dlbook.viz import _layered_layout, graph_figure
+from dlbook.viz import graph_figure, layered_layout
 
 
 def small_graph():
@@ -41,7 +41,7 @@ def test_unknown_values_are_shown_as_question_marks():
 
 def test_the_layout_puts_the_root_last_and_each_node_left_of_its_consumers():
     nodes, edges = graph(small_graph())
-    position, routes = _layered_layout(len(nodes), edges)
+    position, routes = layered_layout(len(nodes), edges)
     assert position[-1, 0] == position[:, 0].max()
     assert all(position[parent, 0] < position[child, 0] for parent, child in edges)
     waypoints = [tuple(point) for route in routes for point in route[1:-1]]
@@ -53,7 +53,7 @@ def test_the_layout_puts_the_root_last_and_each_node_left_of_its_consumers():
 
 def test_an_edge_that_skips_a_column_runs_through_one_waypoint_per_skipped_column():
     nodes, edges = graph(small_graph())                            # a feeds c = a * b and c + a
-    _, routes = _layered_layout(len(nodes), edges)
+    _, routes = layered_layout(len(nodes), edges)
     a_index, sum_index = next(i for i, n in enumerate(nodes) if n.label == "a"), len(nodes) - 2
     route = routes[edges.index((a_index, sum_index))]
     assert len(route) == 3 and np.all(np.diff(route[:, 0]) == 1)

@@ -1,0 +1,14 @@
+"""Code shown in a chapter: the package's own source, so that the book never shows a copy that drifts."""
+
+import inspect
+import textwrap
+
+
+def show_source(obj):
+    """The real source of a dlbook function, class or method, as a syntax-highlighted code block
+    (IPython Markdown) - never a copy that could drift from the package."""
+    from IPython.display import Markdown
+
+    source = textwrap.dedent(inspect.getsource(obj))
+    where = f"{inspect.getmodule(obj).__name__}.{getattr(obj, '__qualname__', getattr(obj, '__name__', ''))}"
+    return Markdown(f"*From `{where}`:*\n\n```python\n{source}```")
