@@ -1,16 +1,56 @@
-"""How layers hold and describe their configuration, shared by both backends: argument checks and
-normalization (windows, recurrent sizes, hidden-state conventions), torch-like reprs (extra_repr), the
-short names error messages use (short_repr, e.g. `Linear(64, 32)`), and the settable learning rate of
-optimizers. Mixins only: they keep and read the layer's settings and compute nothing, so each
-backend's layers stay independent implementations of the maths."""
+"""One spec per layer and loss, shared by both backends: what a layer *is*, not what it computes.
 
+A spec owns the layer's constructor (torch.nn's argument names, order and defaults, plus keyword-only
+`seed=None` where the layer draws random numbers), checks the arguments (with torch's messages), keeps
+the configuration, declares the parameters and buffers (names in torch's order, initial values drawn as
+NumPy arrays by dlbook.core.init, so one seed gives bit-identical weights on both backends), and writes
+the repr: extra_repr (torch's) and short_repr (the name errors use, e.g. `Linear(64, 32)`).
+
+A backend layer is its spec followed by that backend's Module, and adds only the maths:
+
+    class Linear(LinearSpec, Module):            # dlbook/numpy/layers.py: forward and backward by hand
+        def forward(self, x): ...
+        def backward(self, grad_out): ...
+
+    class Linear(LinearSpec, Module):            # dlbook/torch/layers.py: forward; autograd does backward
+        def forward(self, x): ...
+
+The spec always comes first in the bases: its __init__ is the layer's constructor (one signature on both
+backends), and it calls super().__init__() -- the backend's Module -- before anything else. Parameters
+and buffers reach the backend through two hooks that each backend's Module implements once, with
+torch's register_parameter / register_buffer meaning (None registers the name without a value):
+
+    self._add_parameter(name, values)        values: a NumPy array, or None
+    self._add_buffer(name, values)           values: array-like, or None; kept in state_dict
+
+Specs import no backend and compute nothing but the initial values.
+"""
+
+import numpy as np
+
+from . import init
 from .errors import ShapeError, layer_name
-from .windows import check_pooling_padding, compact, pair
+from .windows import Window, check_pooling_padding, compact, pair
 
 STATE_AXES = "(num_layers, N, hidden_size)"
+REDUCTIONS = ("mean", "sum", "none")
 
 
-class LinearDescription:
+# --- dense and spatial layers -------------------------------------------------------------------
+
+
+class LinearSpec:
+    """Linear(in_features, out_features, bias=True, *, seed=None), as torch.nn.Linear:
+    weight (out_features, in_features) and bias (out_features,), both ~ U(-1/sqrt(in), 1/sqrt(in))."""
+
+    def __init__(self, in_features, out_features, bias=True, *, seed=None):
+        super().__init__()
+        self.in_features, self.out_features = in_features, out_features
+        weight, bias_values = init.default_weight_and_bias((out_features, in_features),
+                                                           (out_features,) if bias else None, seed)
+        self._add_parameter("weight", weight)
+        self._add_parameter("bias", bias_values)
+
     def extra_repr(self):
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
 
@@ -18,21 +58,21 @@ class LinearDescription:
         return f"Linear({self.in_features}, {self.out_features})"
 
 
-class BatchNormDescription:
-    def extra_repr(self):
-        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
-                f"track_running_stats={self.track_running_stats}")
+class Conv2dSpec:
+    """Conv2d(in_channels, out_channels, kernel_size, stride=1, padding=0, *, bias=True, seed=None):
+    kernel_size, stride and padding kept as (height, width) pairs, as torch.nn.Conv2d keeps them;
+    weight (C_out, C_in, kh, kw) and bias (C_out,) drawn as torch's."""
 
-    def short_repr(self):
-        return f"{type(self).__name__}({self.num_features})"
-
-
-class ConvDescription:
-    def _set_window(self, kernel_size, stride, padding):
-        """kernel_size, stride, padding as (height, width) pairs, as torch.nn.Conv2d keeps them."""
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, *, bias=True, seed=None):
+        super().__init__()
+        self.in_channels, self.out_channels = in_channels, out_channels
         self.kernel_size = pair(kernel_size, "kernel_size")
         self.stride = pair(stride, "stride")
         self.padding = pair(padding, "padding", minimum=0)
+        weight, bias_values = init.default_weight_and_bias((out_channels, in_channels, *self.kernel_size),
+                                                           (out_channels,) if bias else None, seed)
+        self._add_parameter("weight", weight)
+        self._add_parameter("bias", bias_values)
 
     def extra_repr(self):
         text = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
@@ -49,40 +89,183 @@ class ConvDescription:
         return text + ")"
 
 
-class PoolDescription:
-    def _set_window(self, kernel_size, stride, padding):
-        """The arguments as given (torch keeps them so: stride defaults to kernel_size) and as pairs."""
+class Pool2dSpec:
+    """MaxPool2d / AvgPool2d(kernel_size, stride=None, padding=0): the arguments kept as given (as torch
+    keeps them; stride defaults to kernel_size), and as (height, width) pairs in `window`."""
+
+    def __init__(self, kernel_size, stride=None, padding=0):
+        super().__init__()
         self.kernel_size = kernel_size
         self.stride = kernel_size if stride is None else stride
         self.padding = padding
-        self._kernel, self._stride = pair(kernel_size, "kernel_size"), pair(self.stride, "stride")
-        self._padding = pair(padding, "padding", minimum=0)
-        check_pooling_padding(self._kernel, self._padding)
+        self.window = Window(pair(kernel_size, "kernel_size"), pair(self.stride, "stride"),
+                             pair(padding, "padding", minimum=0))
+        check_pooling_padding(self.window.kernel_size, self.window.padding)
 
     def extra_repr(self):
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
     def short_repr(self):
         text = f"{type(self).__name__}(kernel_size={compact(self.kernel_size)}"
-        if self._stride != self._kernel:
+        if self.window.stride != self.window.kernel_size:
             text += f", stride={compact(self.stride)}"
-        if self._padding != (0, 0):
+        if self.window.padding != (0, 0):
             text += f", padding={compact(self.padding)}"
         return text + ")"
 
 
-class RecurrentDescription:
-    """RNN and GRU: one hidden state hx; LSTMStates changes that for the LSTM."""
+class BatchNormSpec:
+    """BatchNorm1d / BatchNorm2d(num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True):
+    weight (gamma, ones) and bias (beta, zeros) when affine; buffers running_mean (zeros), running_var (ones)
+    and num_batches_tracked (0) when tracking, as torch.nn.BatchNorm*. A subclass names the input ranks."""
+
+    layout = ""                 # the accepted input layouts, for errors
+    allowed_ndim = ()           # the accepted input ranks
+
+    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True):
+        super().__init__()
+        self.num_features, self.eps, self.momentum = num_features, eps, momentum
+        self.affine, self.track_running_stats = affine, track_running_stats
+        self._add_parameter("weight", np.ones(num_features) if affine else None)           # gamma
+        self._add_parameter("bias", np.zeros(num_features) if affine else None)            # beta
+        tracked = track_running_stats
+        self._add_buffer("running_mean", np.zeros(num_features) if tracked else None)
+        self._add_buffer("running_var", np.ones(num_features) if tracked else None)
+        self._add_buffer("num_batches_tracked", np.array(0, dtype=np.int64) if tracked else None)
+
+    def extra_repr(self):
+        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
+                f"track_running_stats={self.track_running_stats}")
+
+    def short_repr(self):
+        return f"{type(self).__name__}({self.num_features})"
+
+
+class BatchNorm1dSpec(BatchNormSpec):
+    """Batch normalization of x: (N, C) or (N, C, L), statistics per channel C."""
+
+    layout = "(N, C) or (N, C, L)"
+    allowed_ndim = (2, 3)
+
+
+class BatchNorm2dSpec(BatchNormSpec):
+    """Batch normalization of images x: (N, C, H, W), statistics per channel C (over N, H and W)."""
+
+    layout = "(N, C, H, W)"
+    allowed_ndim = (4,)
+
+
+class DropoutSpec:
+    """Dropout(p=0.5, inplace=False, *, seed=None): the masks are drawn from a NumPy Generator (`seed`),
+    so both backends drop the same units."""
+
+    def __init__(self, p=0.5, inplace=False, *, seed=None):
+        super().__init__()
+        if not 0.0 <= p <= 1.0:
+            raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+        self.p, self.inplace = p, inplace
+        self.generator = init.generator(seed)
+
+    def extra_repr(self):
+        return f"p={self.p}, inplace={self.inplace}"
+
+
+class FlattenSpec:
+    """Flatten(start_dim=1, end_dim=-1), as torch.nn.Flatten."""
+
+    def __init__(self, start_dim=1, end_dim=-1):
+        super().__init__()
+        self.start_dim, self.end_dim = start_dim, end_dim
+
+    def extra_repr(self):
+        return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
+
+
+# --- activations with arguments (Sigmoid and Tanh have none) -----------------------------------
+
+
+class ReLUSpec:
+    """ReLU(inplace=False); `inplace` is accepted as torch's and kept for the repr."""
+
+    def __init__(self, inplace=False):
+        super().__init__()
+        self.inplace = inplace
+
+    def extra_repr(self):
+        return "inplace=True" if self.inplace else ""
+
+
+class LeakyReLUSpec:
+    """LeakyReLU(negative_slope=0.01, inplace=False)."""
+
+    def __init__(self, negative_slope=0.01, inplace=False):
+        super().__init__()
+        self.negative_slope, self.inplace = negative_slope, inplace
+
+    def extra_repr(self):
+        return f"negative_slope={self.negative_slope}"
+
+
+class GELUSpec:
+    """GELU(approximate='none'): 'none' (the exact x Phi(x)) or 'tanh' (the tanh approximation)."""
+
+    def __init__(self, approximate="none"):
+        super().__init__()
+        if approximate not in ("none", "tanh"):
+            raise ValueError(f"GELU approximate must be 'none' or 'tanh', got {approximate!r}")
+        self.approximate = approximate
+
+    def extra_repr(self):
+        return f"approximate={self.approximate!r}"
+
+
+class SoftmaxSpec:
+    """Softmax(dim=None); dim None takes torch's legacy choice (see softmax_dim)."""
+
+    def __init__(self, dim=None):
+        super().__init__()
+        self.dim = dim
+
+    def softmax_dim(self, ndim):
+        """The axis of an ndim-D input: `dim`, or when None torch's legacy choice, 0 for 0-, 1- and 3-D
+        input, else 1."""
+        if self.dim is not None:
+            return self.dim
+        return 0 if ndim in (0, 1, 3) else 1
+
+    def extra_repr(self):
+        return f"dim={self.dim}"
+
+
+# --- sequence layers ----------------------------------------------------------------------------
+
+
+class RecurrentSpec:
+    """RNN, LSTM and GRU: sizes, the parameters of every layer in torch's order and init, the layout of
+    the initial and final states, and the public backward.
+
+    Parameters as torch.nn.RNN/LSTM/GRU: layer l has weight_ih_l{l} (G H, D) (above the first layer
+    (G H, H)), weight_hh_l{l} (G H, H), bias_ih_l{l} and bias_hh_l{l} (G H,), every one
+    ~ U(-1/sqrt(H), 1/sqrt(H)), with G = `gates` (RNN 1, GRU 3, LSTM 4). One deliberate difference from
+    torch: batch_first=True by default (torch: False), so that x is (N, T, D) like every other input.
+
+    A backend writes `_backward(grad_out, grad_final_states)`; `backward` (here, for RNN and GRU, and in
+    LSTMSpec with the cell state's gradient too) is the signature the chapters call."""
 
     gates = 1                       # G: W_ih is (G H, D)
-    state_names = ("hx",)           # the initial states hx holds
+    state_names = ("hx",)           # the initial states hx holds (LSTMSpec: h_0 and c_0)
 
-    def _set_sizes(self, input_size, hidden_size, num_layers, bias, batch_first):
+    def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=True, *, seed=None):
+        super().__init__()
         if hidden_size <= 0 or num_layers <= 0 or input_size < 0:
             raise ValueError(f"{type(self).__name__} needs hidden_size > 0, num_layers > 0 and input_size >= 0, "
                              f"got {input_size}, {hidden_size}, {num_layers}")
         self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
         self.bias, self.batch_first = bias, batch_first
+        self.flat_weight_names = init.recurrent_parameter_names(num_layers, bias)   # torch's order
+        for name, values in init.recurrent_parameters(input_size, hidden_size, num_layers, self.gates, bias, seed):
+            self._add_parameter(name, values)
+        self.h_n = None             # the final hidden state of every layer, after forward
 
     def _unpack_hx(self, hx):
         """hx as a list of initial states, one per state name."""
@@ -104,25 +287,44 @@ class RecurrentDescription:
             text += f", num_layers={self.num_layers}"
         if not self.bias:
             text += ", bias=False"
-        text += f", batch_first={self.batch_first}"
-        return text + (", nonlinearity='relu'" if getattr(self, "nonlinearity", "tanh") == "relu" else "")
+        return text + f", batch_first={self.batch_first}"
 
     def short_repr(self):
         layers = f", num_layers={self.num_layers}" if self.num_layers != 1 else ""
         return f"{type(self).__name__}({self.input_size}, {self.hidden_size}{layers})"
 
 
-def check_nonlinearity(nonlinearity):
-    """RNN's nonlinearity: 'tanh' or 'relu', with torch's message otherwise."""
-    if nonlinearity not in ("tanh", "relu"):
-        raise ValueError(f"Unknown nonlinearity '{nonlinearity}'. Select from 'tanh' or 'relu'.")
+class RNNSpec(RecurrentSpec):
+    """RNN(input_size, hidden_size, num_layers=1, nonlinearity='tanh', bias=True, batch_first=True, *,
+    seed=None): h_t = tanh(...) or relu(...)."""
+
+    def __init__(self, input_size, hidden_size, num_layers=1, nonlinearity="tanh", bias=True, batch_first=True,
+                 *, seed=None):
+        if nonlinearity not in ("tanh", "relu"):
+            raise ValueError(f"Unknown nonlinearity '{nonlinearity}'. Select from 'tanh' or 'relu'.")
+        super().__init__(input_size, hidden_size, num_layers, bias, batch_first, seed=seed)
+        self.nonlinearity = nonlinearity
+
+    def extra_repr(self):
+        return super().extra_repr() + (", nonlinearity='relu'" if self.nonlinearity == "relu" else "")
 
 
-class LSTMStates:
-    """The LSTM's two states: hx = (h_0, c_0), forward returns (out, (h_n, c_n))."""
+class GRUSpec(RecurrentSpec):
+    """GRU(input_size, hidden_size, num_layers=1, bias=True, batch_first=True, *, seed=None): gates r, z, n."""
+
+    gates = 3
+
+
+class LSTMSpec(RecurrentSpec):
+    """LSTM(input_size, hidden_size, num_layers=1, bias=True, batch_first=True, *, seed=None): gates i, f, g, o,
+    two states: hx = (h_0, c_0), forward returns (out, (h_n, c_n)), backward also takes dL/d(c_n)."""
 
     gates = 4
     state_names = ("h_0", "c_0")
+
+    def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=True, *, seed=None):
+        super().__init__(input_size, hidden_size, num_layers, bias, batch_first, seed=seed)
+        self.c_n = None             # the final cell state of every layer, after forward
 
     def _unpack_hx(self, hx):
         if not isinstance(hx, (tuple, list)) or len(hx) != 2:
@@ -141,7 +343,13 @@ class LSTMStates:
         return self._backward(grad_out, [grad_h_n, grad_c_n])
 
 
-class LastTimeStepDescription:
+class LastTimeStepSpec:
+    """LastTimeStep(batch_first=True): the last step of a recurrent layer's output, out[:, -1]."""
+
+    def __init__(self, batch_first=True):
+        super().__init__()
+        self.batch_first = batch_first
+
     def extra_repr(self):
         return f"batch_first={self.batch_first}"
 
@@ -149,17 +357,63 @@ class LastTimeStepDescription:
         return "LastTimeStep()"
 
 
-REDUCTIONS = ("mean", "sum", "none")
+class ResidualSpec:
+    """Residual(block): a skip connection y = x + F(x) around `block`, the child named 'block' (so
+    state_dict keys are 'block.' plus the block's own, e.g. block.0.weight)."""
+
+    def __init__(self, block):
+        super().__init__()
+        self.block = block
+
+    def check_block_output(self, input, out):
+        """Raise ShapeError unless the block kept its input's shape (x + F(x) must not broadcast)."""
+        if tuple(out.shape) != tuple(input.shape):
+            raise ShapeError(f"{self.short_repr()} expected its block to keep the input's shape "
+                             f"{tuple(input.shape)}, got {tuple(out.shape)}")
+
+    def short_repr(self):
+        return f"Residual({layer_name(self.block)})"
 
 
-class LossDescription:
-    def _set_reduction(self, reduction):
+# --- losses -------------------------------------------------------------------------------------
+
+
+class LossSpec:
+    """MSELoss(reduction='mean'); the reduction every loss takes: 'mean', 'sum' or 'none'."""
+
+    def __init__(self, reduction="mean"):
+        super().__init__()
         if reduction not in REDUCTIONS:
             raise ValueError(f"{type(self).__name__}: reduction must be one of {REDUCTIONS}, got {reduction!r}")
         self.reduction = reduction
 
     def extra_repr(self):
         return f"reduction={self.reduction!r}" if self.reduction != "mean" else ""
+
+
+class BCEWithLogitsLossSpec(LossSpec):
+    """BCEWithLogitsLoss(weight=None, reduction='mean', pos_weight=None): weight and pos_weight are buffers
+    (in state_dict), as torch."""
+
+    def __init__(self, weight=None, reduction="mean", pos_weight=None):
+        super().__init__(reduction)
+        self._add_buffer("weight", weight)
+        self._add_buffer("pos_weight", pos_weight)
+
+
+class CrossEntropyLossSpec(LossSpec):
+    """CrossEntropyLoss(weight=None, ignore_index=-100, reduction='mean', label_smoothing=0.0); the class
+    weights are a buffer, as torch."""
+
+    def __init__(self, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0):
+        super().__init__(reduction)
+        if not 0.0 <= label_smoothing <= 1.0:
+            raise ValueError(f"label_smoothing must be between 0.0 and 1.0, got {label_smoothing}")
+        self._add_buffer("weight", weight)
+        self.ignore_index, self.label_smoothing = ignore_index, label_smoothing
+
+
+# --- optimizers ---------------------------------------------------------------------------------
 
 
 class SettableLR:

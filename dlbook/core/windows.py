@@ -9,8 +9,17 @@ Backend-agnostic (reads only `.shape`), so both backends give the same sizes and
 """
 
 from numbers import Integral
+from typing import NamedTuple
 
 from .errors import ShapeError, layer_name
+
+
+class Window(NamedTuple):
+    """A sliding window's geometry as (height, width) pairs: kernel_size, stride, padding."""
+
+    kernel_size: tuple
+    stride: tuple
+    padding: tuple
 
 
 def pair(value, name="kernel_size", minimum=1):

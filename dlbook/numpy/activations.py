@@ -4,6 +4,7 @@ import math
 
 import numpy as np
 
+from ..core.specs import GELUSpec, LeakyReLUSpec, ReLUSpec, SoftmaxSpec
 from .module import Module
 
 try:  # erf for the exact GELU; SciPy comes with scikit-learn
@@ -35,12 +36,8 @@ class Tanh(Module):
         return grad_out * (1 - self.y * self.y)                # f'(x) = 1 - y^2
 
 
-class ReLU(Module):
+class ReLU(ReLUSpec, Module):
     """y = max(0, x);  dy/dx = 1 where x > 0, else 0 (also at 0, as torch)."""
-
-    def __init__(self, inplace=False):
-        super().__init__()
-        self.inplace = inplace
 
     def forward(self, x):
         self.positive = x > 0
@@ -49,16 +46,9 @@ class ReLU(Module):
     def backward(self, grad_out):
         return grad_out * self.positive                        # f'(x) = [x > 0]
 
-    def extra_repr(self):
-        return "inplace=True" if self.inplace else ""
 
-
-class LeakyReLU(Module):
+class LeakyReLU(LeakyReLUSpec, Module):
     """y = x for x > 0, negative_slope * x otherwise."""
-
-    def __init__(self, negative_slope=0.01, inplace=False):
-        super().__init__()
-        self.negative_slope, self.inplace = negative_slope, inplace
 
     def forward(self, x):
         self.positive = x > 0
@@ -67,19 +57,10 @@ class LeakyReLU(Module):
     def backward(self, grad_out):                              # f'(x) = 1 or negative_slope
         return np.where(self.positive, grad_out, grad_out * grad_out.dtype.type(self.negative_slope))
 
-    def extra_repr(self):
-        return f"negative_slope={self.negative_slope}"
 
-
-class GELU(Module):
+class GELU(GELUSpec, Module):
     """y = x Phi(x), Phi the standard normal CDF; approximate='tanh' uses
     Phi(x) ~ (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) / 2, as torch."""
-
-    def __init__(self, approximate="none"):
-        super().__init__()
-        if approximate not in ("none", "tanh"):
-            raise ValueError(f"GELU approximate must be 'none' or 'tanh', got {approximate!r}")
-        self.approximate = approximate
 
     def forward(self, x):
         self.x = x
@@ -100,24 +81,12 @@ class GELU(Module):
             slope = self.cdf + x * pdf                                        # f'(x) = Phi(x) + x phi(x)
         return (grad_out * slope).astype(grad_out.dtype)
 
-    def extra_repr(self):
-        return f"approximate={self.approximate!r}"
 
-
-def legacy_softmax_dim(ndim):
-    """torch's choice when Softmax(dim=None): 0 for 0-, 1- and 3-D input, else 1."""
-    return 0 if ndim in (0, 1, 3) else 1
-
-
-class Softmax(Module):
+class Softmax(SoftmaxSpec, Module):
     """y_i = exp(x_i) / sum_j exp(x_j) along `dim`;  dL/dx = y * (dL/dy - sum(dL/dy * y))."""
 
-    def __init__(self, dim=None):
-        super().__init__()
-        self.dim = dim
-
     def forward(self, x):
-        self.axis = legacy_softmax_dim(x.ndim) if self.dim is None else self.dim
+        self.axis = self.softmax_dim(x.ndim)
         shifted = x - x.max(axis=self.axis, keepdims=True)     # subtract the max: exp never overflows
         exp = np.exp(shifted)
         self.y = exp / exp.sum(axis=self.axis, keepdims=True)
@@ -126,6 +95,3 @@ class Softmax(Module):
     def backward(self, grad_out):
         y = self.y
         return y * (grad_out - (grad_out * y).sum(axis=self.axis, keepdims=True))
-
-    def extra_repr(self):
-        return f"dim={self.dim}"

@@ -8,7 +8,6 @@ import math
 
 import numpy as np
 
-from ..core import init
 from ..core.errors import (
     ShapeError,
     check_axis_range,
@@ -18,22 +17,17 @@ from ..core.errors import (
     check_ndim,
     check_size,
 )
-from ..core.specs import BatchNormDescription, LinearDescription
-from .module import Module, Parameter
-from .tensor import get_default_dtype, is_finite
+from ..core.specs import BatchNorm1dSpec, BatchNorm2dSpec, DropoutSpec, FlattenSpec, LinearSpec
+from .module import Module
+from .tensor import is_finite
 
 
-class Linear(LinearDescription, Module):
+class Linear(LinearSpec, Module):
     """Affine map y = x W^T + b.
 
     x: (N, in_features) -> y: (N, out_features)   (any leading axes (*, in_features) too)
     weight: (out_features, in_features), bias: (out_features,)  -- as torch.nn.Linear
     """
-
-    def __init__(self, in_features, out_features, bias=True, *, seed=None):
-        super().__init__()
-        self.in_features, self.out_features = in_features, out_features
-        self._init_weight_and_bias((out_features, in_features), bias, seed)
 
     def forward(self, x):
         check_last_dim(self, x, self.in_features)
@@ -54,18 +48,11 @@ class Linear(LinearDescription, Module):
         return grad_out @ self.weight.data                   # dL/dx = delta W
 
 
-class Dropout(Module):
+class Dropout(DropoutSpec, Module):
     """In training, zero each element with probability p and scale the rest by 1/(1-p).
 
     y = x * m / (1 - p), m ~ Bernoulli(1 - p); in eval mode y = x.
     The mask is drawn from a NumPy Generator (`seed`), so both backends drop the same units."""
-
-    def __init__(self, p=0.5, inplace=False, *, seed=None):
-        super().__init__()
-        if not 0.0 <= p <= 1.0:
-            raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
-        self.p, self.inplace = p, inplace
-        self.generator = init.generator(seed)
 
     def forward(self, x):
         if not self.training or self.p == 0.0:
@@ -83,32 +70,13 @@ class Dropout(Module):
             return grad_out
         return grad_out * self.scaled_mask                    # dL/dx = dL/dy * m / (1 - p)
 
-    def extra_repr(self):
-        return f"p={self.p}, inplace={self.inplace}"
 
-
-class _BatchNorm(BatchNormDescription, Module):
+class _BatchNorm(Module):
     """Batch normalization over axis 1 (channels): y = gamma * (x - mu) / sqrt(var + eps) + beta.
 
     Training: mu and var (biased) from the batch; running_mean and running_var move towards them
-    with `momentum` (running_var with the unbiased variance), as torch. Eval: the running ones."""
-
-    layout = ""
-    allowed_ndim = ()
-
-    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True):
-        super().__init__()
-        self.num_features, self.eps, self.momentum = num_features, eps, momentum
-        self.affine, self.track_running_stats = affine, track_running_stats
-        dtype = get_default_dtype()
-        self.weight = Parameter(np.ones(num_features, dtype)) if affine else None      # gamma
-        self.bias = Parameter(np.zeros(num_features, dtype)) if affine else None       # beta
-        if track_running_stats:
-            self.register_buffer("running_mean", np.zeros(num_features, dtype))
-            self.register_buffer("running_var", np.ones(num_features, dtype))
-            self.register_buffer("num_batches_tracked", np.array(0, dtype=np.int64))
-        else:
-            self.running_mean = self.running_var = self.num_batches_tracked = None
+    with `momentum` (running_var with the unbiased variance), as torch. Eval: the running ones.
+    The arguments, parameters and buffers are BatchNormSpec's."""
 
     def _axes_and_shape(self, x):
         """The reduce axes (all but 1) and the shape that broadcasts a (C,) vector over x."""
@@ -165,29 +133,19 @@ class _BatchNorm(BatchNormDescription, Module):
         return (grad_x_hat - mean_grad - self.x_hat * mean_grad_x_hat) * inv_std
 
 
-class BatchNorm1d(_BatchNorm):
+class BatchNorm1d(BatchNorm1dSpec, _BatchNorm):
     """Batch normalization of x: (N, C) or (N, C, L), statistics per channel C."""
 
-    layout = "(N, C) or (N, C, L)"
-    allowed_ndim = (2, 3)
 
-
-class BatchNorm2d(_BatchNorm):
+class BatchNorm2d(BatchNorm2dSpec, _BatchNorm):
     """Batch normalization of images x: (N, C, H, W), statistics per channel C (over N, H and W)."""
 
-    layout = "(N, C, H, W)"
-    allowed_ndim = (4,)
 
-
-class Flatten(Module):
+class Flatten(FlattenSpec, Module):
     """Axes start_dim..end_dim merged into one, as torch.nn.Flatten: (N, C, H, W) -> (N, C*H*W) by default.
 
     Elements keep their (C, H, W) order, so a Linear after it has torch's weight layout;
     backward reshapes dL/dy back to the input's shape."""
-
-    def __init__(self, start_dim=1, end_dim=-1):
-        super().__init__()
-        self.start_dim, self.end_dim = start_dim, end_dim
 
     def forward(self, x):
         start, end = check_axis_range(self, x, self.start_dim, self.end_dim)
@@ -196,7 +154,3 @@ class Flatten(Module):
 
     def backward(self, grad_out):
         return grad_out.reshape(self.input_shape)
-
-    def extra_repr(self):
-        return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
-

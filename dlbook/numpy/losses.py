@@ -7,15 +7,14 @@ per-element losses ('none'); loss_fn.backward() returns dL/d(input).
 import numpy as np
 
 from ..core.errors import check_class_target, check_finite, check_ndim, check_same_shape
-from ..core.specs import LossDescription
+from ..core.specs import BCEWithLogitsLossSpec, CrossEntropyLossSpec, LossSpec
 from .module import Module
-from .tensor import asarray, is_finite
+from .tensor import is_finite
 
 
-class _Loss(LossDescription, Module):
-    def __init__(self, reduction="mean"):
-        super().__init__()
-        self._set_reduction(reduction)
+class _Loss(Module):
+    """What every loss does besides its formula: the reduction and its scale for backward. The
+    arguments and buffers are the specs'."""
 
     def _check_input(self, input):
         check_finite(self, input, is_finite(input))
@@ -45,7 +44,7 @@ class _Loss(LossDescription, Module):
         raise NotImplementedError
 
 
-class MSELoss(_Loss):
+class MSELoss(LossSpec, _Loss):
     """L = mean((x - t)^2);  dL/dx = 2 (x - t) / n."""
 
     def forward(self, input, target):
@@ -70,17 +69,12 @@ def sigmoid(x):
     return np.where(x >= 0, 1 / (1 + exp_neg_abs), exp_neg_abs / (1 + exp_neg_abs))
 
 
-class BCEWithLogitsLoss(_Loss):
+class BCEWithLogitsLoss(BCEWithLogitsLossSpec, _Loss):
     """Binary cross-entropy on logits x, targets t in [0, 1], p = pos_weight:
 
     L = -w [p t log sigma(x) + (1 - t) log(1 - sigma(x))] = w [(1 - t) x + (1 + (p - 1) t) softplus(-x)]
     dL/dx = w [(1 - t) - (1 + (p - 1) t) (1 - sigma(x))]   (= w (sigma(x) - t) when p = 1)
     """
-
-    def __init__(self, weight=None, reduction="mean", pos_weight=None):
-        super().__init__(reduction)
-        self.register_buffer("weight", None if weight is None else asarray(weight))          # in state_dict,
-        self.register_buffer("pos_weight", None if pos_weight is None else asarray(pos_weight))  # as torch
 
     def forward(self, input, target):
         self._check_input(input)
@@ -107,7 +101,7 @@ def log_softmax(x, axis=-1):
     return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
 
 
-class CrossEntropyLoss(_Loss):
+class CrossEntropyLoss(CrossEntropyLossSpec, _Loss):
     """Categorical cross-entropy on logits x: (N, C) or (N, C, d1, ...), p_i = softmax(x_i).
 
     With class indices y (N, d1, ...):   l_i = -w_{y_i} log p_{i, y_i}
@@ -116,13 +110,6 @@ class CrossEntropyLoss(_Loss):
     'mean' divides by the summed weights of the kept targets (by N for probabilities), as torch.
     dL/dx_ic = (sum_k w_k q_ik) p_ic - w_c q_ic  (softmax and log together: for one-hot q, p - q).
     """
-
-    def __init__(self, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0):
-        super().__init__(reduction)
-        if not 0.0 <= label_smoothing <= 1.0:
-            raise ValueError(f"label_smoothing must be between 0.0 and 1.0, got {label_smoothing}")
-        self.register_buffer("weight", None if weight is None else asarray(weight))          # as torch
-        self.ignore_index, self.label_smoothing = ignore_index, label_smoothing
 
     def forward(self, input, target):
         self._check_input(input)

@@ -11,8 +11,7 @@ from collections import OrderedDict, namedtuple
 
 import numpy as np
 
-from ..core import init
-from .tensor import asarray, get_default_dtype
+from .tensor import asarray
 
 IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
 
@@ -98,19 +97,20 @@ class Module:
         if not persistent:
             self.__dict__.setdefault("_non_persistent", set()).add(name)
 
-    def _init_weight_and_bias(self, weight_shape, bias, seed):
-        """`weight` (weight_shape) and `bias` (weight_shape[0],) or None, drawn as torch.nn.Linear and
-        Conv2d draw them (dlbook.core.init.default_weight_and_bias), in the default dtype."""
-        weight, bias_values = init.default_weight_and_bias(weight_shape, weight_shape[:1] if bias else None, seed)
-        dtype = get_default_dtype()
-        self.weight = Parameter(weight.astype(dtype))
-        self.bias = Parameter(bias_values.astype(dtype)) if bias else None
-
     def register_parameter(self, name, param):
         if param is None:
             self._parameters[name] = None
         else:
             setattr(self, name, param)
+
+    def _add_parameter(self, name, values):
+        """The spec's hook (dlbook.core.specs): `values` (a NumPy array, or None) as Parameter `name`, in the
+        default dtype; None registers the name without a value, as torch."""
+        self.register_parameter(name, None if values is None else Parameter(asarray(values)))
+
+    def _add_buffer(self, name, values):
+        """The spec's hook: `values` (array-like, or None) as buffer `name` (floats in the default dtype)."""
+        self.register_buffer(name, None if values is None else asarray(values))
 
     def add_module(self, name, module):
         self._modules[name] = module

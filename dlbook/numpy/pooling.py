@@ -14,56 +14,43 @@ row, as torch, also on ties such as the zeros after a ReLU), or 1/(kh kw) of it 
 import numpy as np
 
 from ..core.errors import check_floating, check_shape
-from ..core.specs import PoolDescription
+from ..core.specs import Pool2dSpec
 from ..core.windows import check_window_fits, output_size
+from .kernels import offset_views, padded, workspace
 from .module import Module
 
 
-class _Pool2d(PoolDescription, Module):
-    """Shared geometry: kernel_size, stride (default: kernel_size) and padding as torch keeps them."""
+class _Pool2d(Module):
+    """What both poolings share: checks, padding and the views of the kernel offsets. The arguments and
+    window geometry (`window`: kernel_size, stride, padding as pairs) are Pool2dSpec's."""
 
     pad_value = 0.0
-
-    def __init__(self, kernel_size, stride=None, padding=0):
-        super().__init__()
-        self._set_window(kernel_size, stride, padding)
-        self._workspace = {}
-
-    def _offset_views(self, x_padded):
-        """{(u, v): x_padded[:, :, u + i*sh, v + j*sw] for every output pixel (i, j)}: (N, C, Ho, Wo) views."""
-        (kh, kw), (sh, sw), (ho, wo) = self._kernel, self._stride, self.out_size
-        return {(u, v): x_padded[:, :, u:u + sh * (ho - 1) + 1:sh, v:v + sw * (wo - 1) + 1:sw]
-                for u in range(kh) for v in range(kw)}
 
     def _prepare(self, x):
         """Check x, record the output size and return x padded with pad_value (x itself without padding)."""
         check_shape(self, x, (None, None, None, None))
-        check_window_fits(self, x, self._kernel, self._padding)
+        check_window_fits(self, x, self.window.kernel_size, self.window.padding)
         check_floating(self, x)
         self.input_shape = x.shape
-        self.out_size = output_size(x.shape[2:], self._kernel, self._stride, self._padding)
-        (ph, pw), (n, c, height, width) = self._padding, x.shape
-        if (ph, pw) == (0, 0):
+        self.out_size = output_size(x.shape[2:], *self.window)
+        if self.window.padding == (0, 0):
             return x
-        key = (x.shape, x.dtype)
-        if key not in self._workspace:                      # the border is written once, then kept
-            if len(self._workspace) > 8:                    # e.g. after many batch sizes: start afresh
-                self._workspace.clear()
-            self._workspace[key] = np.full((n, c, height + 2 * ph, width + 2 * pw), self.pad_value, x.dtype)
-        x_padded = self._workspace[key]
-        x_padded[:, :, ph:ph + height, pw:pw + width] = x
-        return x_padded
+        return padded(x, self.window.padding, self.pad_value, workspace(self))
+
+    def _offset_views(self, x_padded):
+        """{(u, v): x_padded[:, :, u + i*sh, v + j*sw] for every output pixel (i, j)}: (N, C, Ho, Wo) views."""
+        return offset_views(x_padded, self.window, self.out_size)
 
     def _overlapping(self):
         """Whether windows share pixels (stride < kernel): then their gradients add up."""
-        return any(s < k for s, k in zip(self._stride, self._kernel))
+        return any(s < k for s, k in zip(self.window.stride, self.window.kernel_size))
 
     def _crop(self, grad_padded):
-        (ph, pw), (_, _, height, width) = self._padding, self.input_shape
+        (ph, pw), (_, _, height, width) = self.window.padding, self.input_shape
         return grad_padded[:, :, ph:ph + height, pw:pw + width]
 
 
-class MaxPool2d(_Pool2d):
+class MaxPool2d(Pool2dSpec, _Pool2d):
     """y_ij = max of the window; dL/dx: dL/dy_ij to the window's first maximum (row by row), as torch.
 
     x: (N, C, H, W) -> y: (N, C, Ho, Wo), Ho = (H + 2 ph - kh) // sh + 1 (Wo alike); stride defaults to
@@ -99,7 +86,7 @@ class MaxPool2d(_Pool2d):
         return self._crop(grad_padded)
 
 
-class AvgPool2d(_Pool2d):
+class AvgPool2d(Pool2dSpec, _Pool2d):
     """y_ij = mean of the window (padding counts as zeros: count_include_pad=True, as torch);
     dL/dx: every element of a window gets dL/dy_ij / (kh kw).
 
@@ -112,10 +99,12 @@ class AvgPool2d(_Pool2d):
         total = np.array(next(views))
         for view in views:
             total += view                                   # sum over the offsets (u, v)
-        return total / total.dtype.type(self._kernel[0] * self._kernel[1])
+        kh, kw = self.window.kernel_size
+        return total / total.dtype.type(kh * kw)             # y_ij = 1/(kh kw) sum
 
     def backward(self, grad_out):
-        grad_share = grad_out / grad_out.dtype.type(self._kernel[0] * self._kernel[1])     # dL/dy / (kh kw)
+        kh, kw = self.window.kernel_size
+        grad_share = grad_out / grad_out.dtype.type(kh * kw)                  # dL/dy / (kh kw)
         grad_padded = np.zeros(self.padded_shape, grad_out.dtype)
         overlapping = self._overlapping()
         for grad_view in self._offset_views(grad_padded).values():

@@ -28,7 +28,6 @@ steps after the loop; the LSTM takes one tanh for its four gates, as sigma(z) = 
 
 import numpy as np
 
-from ..core import init
 from ..core.errors import (
     check_exact_shape,
     check_finite,
@@ -37,58 +36,16 @@ from ..core.errors import (
     check_sequence,
     layer_name,
 )
-from ..core.specs import (
-    STATE_AXES,
-    LastTimeStepDescription,
-    LSTMStates,
-    RecurrentDescription,
-    check_nonlinearity,
-)
-from .module import Module, Parameter
-from .tensor import get_default_dtype, is_finite
+from ..core.specs import STATE_AXES, GRUSpec, LastTimeStepSpec, LSTMSpec, RNNSpec
+from .kernels import LSTMGates, columns_of, from_columns, lstm_local_derivatives, side_by_side, sigmoid_, to_columns
+from .module import Module
+from .tensor import is_finite
 
 
-def _to_columns(x, batch_first):
-    """(N, T, K) (batch_first) or (T, N, K) -> (T, K, N): one column per sequence at each step (a view)."""
-    return x.transpose(1, 2, 0) if batch_first else x.transpose(0, 2, 1)
-
-
-def _from_columns(x, batch_first):
-    """(T, K, N) -> (N, T, K) (batch_first) or (T, N, K): the inverse of _to_columns (a view)."""
-    return x.transpose(2, 0, 1) if batch_first else x.transpose(0, 2, 1)
-
-
-def _columns_of(bias, batch_size):
-    """A bias vector (K,) repeated as K x N columns: adding it is a contiguous pass (a (K, 1) broadcast is not)."""
-    return np.repeat(bias[:, None], batch_size, axis=1)
-
-
-def _side_by_side(steps):
-    """(T, K, N) -> (K, T N): the columns of all steps side by side, to sum over steps with one matrix product."""
-    return np.ascontiguousarray(steps.transpose(1, 0, 2)).reshape(steps.shape[1], -1)
-
-
-def _sigmoid_(a):
-    """a <- sigma(a) = (1 + tanh(a / 2)) / 2, in place (never overflows, unlike 1 / (1 + exp(-a)))."""
-    a *= 0.5
-    np.tanh(a, out=a)
-    a *= 0.5
-    a += 0.5
-    return a
-
-
-class _Recurrent(RecurrentDescription, Module):
-    """What RNN, LSTM and GRU share: parameters (named and drawn as torch's), input checks, the stack of
-    layers, batch_first. A subclass writes one layer, on (T, K, N) arrays: _layer_forward, _layer_backward."""
-
-    def __init__(self, input_size, hidden_size, num_layers, bias, batch_first, seed):
-        super().__init__()
-        self._set_sizes(input_size, hidden_size, num_layers, bias, batch_first)
-        dtype = get_default_dtype()
-        for name, values in init.recurrent_parameters(input_size, hidden_size, num_layers, self.gates, bias, seed):
-            setattr(self, name, Parameter(values.astype(dtype)))
-        self.h_n = None
-        self._caches = None
+class _Recurrent(Module):
+    """What RNN, LSTM and GRU share: input checks, the stack of layers, batch_first. A subclass writes
+    one layer, on (T, K, N) arrays: _layer_forward, _layer_backward. Sizes, parameters and the layout of
+    the states are RecurrentSpec's."""
 
     def _layer_parameters(self, layer):
         """(W_ih, W_hh, b_ih, b_hh) of one layer: arrays (the biases None without bias)."""
@@ -124,7 +81,7 @@ class _Recurrent(RecurrentDescription, Module):
         dtype = np.result_type(input.dtype, self.weight_ih_l0.dtype)
         batch_size = input.shape[0 if self.batch_first else 1]
         initial_states = self._initial_states(hx, batch_size, dtype)
-        x = np.ascontiguousarray(_to_columns(input, self.batch_first), dtype=dtype)     # (T, D, N)
+        x = np.ascontiguousarray(to_columns(input, self.batch_first), dtype=dtype)     # (T, D, N)
         self._caches, final_states = [], []
         for layer in range(self.num_layers):
             x, layer_final_states, cache = self._layer_forward(layer, x, [s[layer].T for s in initial_states])
@@ -135,14 +92,14 @@ class _Recurrent(RecurrentDescription, Module):
         self.h_n = states[0]
         if len(states) > 1:
             self.c_n = states[1]
-        return _from_columns(x, self.batch_first), self._pack_states(states)
+        return from_columns(x, self.batch_first), self._pack_states(states)
 
     # --- backward -----------------------------------------------------------------------------
 
     def _backward(self, grad_out, grad_final_states):
         """dL/d(input) from dL/d(out) and dL/d(final states) (any may be None: zero); fills .grad
         and grad_hx."""
-        if self._caches is None:
+        if getattr(self, "_caches", None) is None:
             raise RuntimeError(f"{layer_name(self)}.backward() needs a forward pass first")
         caches, self._caches = self._caches, None                      # one backward per forward
         out_shape = self._input_shape[:2] + (self.hidden_size,)
@@ -152,7 +109,7 @@ class _Recurrent(RecurrentDescription, Module):
             grad = np.zeros((steps, self.hidden_size, batch_size), self._dtype)
         else:
             check_exact_shape(self, grad_out, out_shape, what="grad_out")
-            grad = np.array(_to_columns(grad_out, self.batch_first), dtype=self._dtype, order="C")   # (T, H, N)
+            grad = np.array(to_columns(grad_out, self.batch_first), dtype=self._dtype, order="C")   # (T, H, N)
         for name, state in zip(("grad_h_n", "grad_c_n"), grad_final_states):
             if state is not None:
                 check_exact_shape(self, state, state_shape, what=name, meaning=STATE_AXES)
@@ -163,10 +120,10 @@ class _Recurrent(RecurrentDescription, Module):
             grad_initial.append(layer_grad_initial)
         states = [np.stack([s.T for s in per_state[::-1]]) for per_state in zip(*grad_initial)]
         self.grad_hx = self._pack_states(states)                        # dL/dhx, each (num_layers, N, H)
-        return _from_columns(grad, self.batch_first)
+        return from_columns(grad, self.batch_first)
 
 
-class RNN(_Recurrent):
+class RNN(RNNSpec, _Recurrent):
     """Elman RNN: h_t = tanh(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh)  (nonlinearity='relu': max(0, .)).
 
     x (N, T, D) -> out (N, T, H): h_t of the last layer at every step; h_n (num_layers, N, H): the
@@ -179,12 +136,6 @@ class RNN(_Recurrent):
     Not supported: dropout, bidirectional, unbatched 2-D input.
     """
 
-    def __init__(self, input_size, hidden_size, num_layers=1, nonlinearity="tanh", bias=True, batch_first=True,
-                 *, seed=None):
-        check_nonlinearity(nonlinearity)
-        super().__init__(input_size, hidden_size, num_layers, bias, batch_first, seed)
-        self.nonlinearity = nonlinearity
-
     def _layer_forward(self, layer, x, states):
         """x (T, D, N), states [h_0 (H, N)] -> outputs h_1 .. h_T (T, H, N), [h_T], what backward needs."""
         W_ih, W_hh, b_ih, b_hh = self._layer_parameters(layer)
@@ -193,7 +144,7 @@ class RNN(_Recurrent):
         hs[0] = states[0]
         np.matmul(W_ih, x, out=hs[1:])                            # W_ih x_t for every step at once
         if b_ih is not None:
-            hs[1:] += _columns_of(b_ih + b_hh, N)                 #   + b_ih + b_hh
+            hs[1:] += columns_of(b_ih + b_hh, N)                  #   + b_ih + b_hh
         from_h = np.empty_like(hs[0])
         activation = np.tanh if self.nonlinearity == "tanh" else (lambda a, out: np.maximum(a, 0, out=out))
         for t in range(1, T + 1):
@@ -219,15 +170,15 @@ class RNN(_Recurrent):
             if t > 0:
                 grad_hs[t - 1] += W_hh.T @ deltas[t]              # dL/dh_{t-1} += W_hh^T delta_t
         grad_h0 = W_hh.T @ deltas[0]
-        delta = _side_by_side(deltas)                             # (H, T N)
+        delta = side_by_side(deltas)                              # (H, T N)
         self._accumulate(layer,
-                         delta @ _side_by_side(x).T,              # dL/dW_ih = sum_t delta_t x_t^T
-                         delta @ _side_by_side(hs[:-1]).T,        # dL/dW_hh = sum_t delta_t h_{t-1}^T
+                         delta @ side_by_side(x).T,               # dL/dW_ih = sum_t delta_t x_t^T
+                         delta @ side_by_side(hs[:-1]).T,         # dL/dW_hh = sum_t delta_t h_{t-1}^T
                          delta.sum(axis=1), delta.sum(axis=1))    # dL/db = sum of delta over steps and batch
         return np.matmul(W_ih.T, deltas), [grad_h0]               # dL/dx_t = W_ih^T delta_t
 
 
-class LSTM(LSTMStates, _Recurrent):
+class LSTM(LSTMSpec, _Recurrent):
     """Long short-term memory (Hochreiter & Schmidhuber, 1997), torch's equations and gate order:
 
         [i; f; g; o] = [sigma; sigma; tanh; sigma](W_ih x_t + b_ih + W_hh h_{t-1} + b_hh)
@@ -242,30 +193,16 @@ class LSTM(LSTMStates, _Recurrent):
     Not supported: dropout, bidirectional, proj_size, unbatched 2-D input.
     """
 
-    def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=True, *, seed=None):
-        super().__init__(input_size, hidden_size, num_layers, bias, batch_first, seed)
-        self.c_n = None
-
-    def _gate_scale_and_shift(self, batch_size, dtype):
-        """One tanh gives all four gates: with the rows of i, f, o scaled by s = 1/2 before the tanh,
-        s tanh(s z) + 1/2 = (1 + tanh(z / 2)) / 2 = sigma(z); the rows of g keep s = 1 and no shift,
-        g = tanh(z). Returns s (4H, 1), and s and the shift as (4H, N) columns (contiguous passes)."""
-        H = self.hidden_size
-        scale = np.full((4 * H, 1), 0.5, dtype)
-        scale[2 * H:3 * H] = 1.0
-        shift = np.full((4 * H, batch_size), 0.5, dtype)
-        shift[2 * H:3 * H] = 0.0
-        return scale, np.repeat(scale, batch_size, axis=1), shift
-
     def _layer_forward(self, layer, x, states):
         """x (T, D, N), states [h_0, c_0] (H, N) -> outputs (T, H, N), [h_T, c_T], what backward needs."""
         W_ih, W_hh, b_ih, b_hh = self._layer_parameters(layer)
         T, _, N = x.shape
         H, dtype = self.hidden_size, x.dtype
-        scale, scale_columns, shift_columns = self._gate_scale_and_shift(N, dtype)
+        activation = LSTMGates(H, N, dtype)                       # all four gates in one tanh, from s z
+        scale = activation.scale                                  # s: 1/2 on the rows of i, f, o; 1 on g
         gates = np.matmul(W_ih * scale, x)                        # s W_ih x_t for every step: (T, 4H, N)
         if b_ih is not None:
-            gates += _columns_of((b_ih + b_hh) * scale[:, 0], N)  #   + s (b_ih + b_hh)
+            gates += columns_of((b_ih + b_hh) * scale[:, 0], N)   #   + s (b_ih + b_hh)
         W_hh_scaled = W_hh * scale
         hs = np.empty((T + 1, H, N), dtype)                       # h_0 .. h_T
         cs = np.empty((T + 1, H, N), dtype)                       # c_0 .. c_T
@@ -277,9 +214,7 @@ class LSTM(LSTMStates, _Recurrent):
             gate = gates[t]
             np.matmul(W_hh_scaled, hs[t], out=from_h)
             gate += from_h                                        # s z_t, z_t = W_ih x_t + b + W_hh h_{t-1}
-            np.tanh(gate, out=gate)
-            gate *= scale_columns
-            gate += shift_columns                                 # i, f, o = sigma(z);  g = tanh(z)
+            activation.activate_(gate)                            # i, f, o = sigma(z);  g = tanh(z)
             i, f, g, o = gate[:H], gate[H:2 * H], gate[2 * H:3 * H], gate[3 * H:]
             np.multiply(f, cs[t], out=cs[t + 1])
             np.multiply(i, g, out=input_times_cell)
@@ -298,22 +233,11 @@ class LSTM(LSTMStates, _Recurrent):
         grad_h_n, grad_c_n = grad_final_states
         if grad_h_n is not None:
             grad_hs[T - 1] += grad_h_n                            # h_T is also the output h_n
-        i, f, g, o = (gates[:, k * H:(k + 1) * H] for k in range(4))
+        f = gates[:, H:2 * H]
         # Every step at once, what does not depend on the recursion. With dc_t = dL/dc_t, dh_t = dL/dh_t:
         #   delta_t = [dc_t * g i (1 - i);  dc_t * c_{t-1} f (1 - f);  dc_t * i (1 - g^2);  dh_t * tanh(c_t) o (1 - o)]
         #   dc_t = dh_t * o (1 - tanh^2(c_t)) + dc_{t+1} * f_{t+1}
-        local = np.subtract(1, gates)
-        local *= gates                                            # sigma' = sigma (1 - sigma) for i, f, o
-        local_g = local[:, 2 * H:3 * H]
-        np.multiply(g, g, out=local_g)
-        np.subtract(1, local_g, out=local_g)                      # tanh' = 1 - g^2 for g
-        local[:, :H] *= g
-        local[:, H:2 * H] *= cs[:-1]
-        local_g *= i
-        local[:, 3 * H:] *= tanh_cs
-        cell_slope = np.multiply(tanh_cs, tanh_cs)
-        np.subtract(1, cell_slope, out=cell_slope)
-        cell_slope *= o                                           # dh_t -> dc_t: o (1 - tanh^2(c_t))
+        local, cell_slope = lstm_local_derivatives(gates, cs[:-1], tanh_cs)
         deltas = np.empty_like(gates)
         local_ifg, deltas_ifg = local[:, :3 * H].reshape(T, 3, H, N), deltas[:, :3 * H].reshape(T, 3, H, N)
         grad_c = np.zeros((H, N), gates.dtype) if grad_c_n is None else np.array(grad_c_n, gates.dtype)
@@ -327,16 +251,16 @@ class LSTM(LSTMStates, _Recurrent):
             np.matmul(W_hh.T, deltas[t], out=back)
             if t > 0:
                 grad_hs[t - 1] += back                            # dL/dh_{t-1} += W_hh^T delta_t
-        delta = _side_by_side(deltas)                             # (4H, T N)
+        delta = side_by_side(deltas)                              # (4H, T N)
         grad_bias = delta.sum(axis=1)
         self._accumulate(layer,
-                         delta @ _side_by_side(x).T,              # dL/dW_ih = sum_t delta_t x_t^T
-                         delta @ _side_by_side(hs[:-1]).T,        # dL/dW_hh = sum_t delta_t h_{t-1}^T
+                         delta @ side_by_side(x).T,               # dL/dW_ih = sum_t delta_t x_t^T
+                         delta @ side_by_side(hs[:-1]).T,         # dL/dW_hh = sum_t delta_t h_{t-1}^T
                          grad_bias, grad_bias)                    # dL/db = sum of delta over steps and batch
         return np.matmul(W_ih.T, deltas), [back, grad_c]          # dL/dx_t = W_ih^T delta_t; dL/dh_0, dL/dc_0
 
 
-class GRU(_Recurrent):
+class GRU(GRUSpec, _Recurrent):
     """Gated recurrent unit (Cho et al., 2014), torch's equations and gate order r, z, n:
 
         r = sigma(W_ir x_t + b_ir + W_hr h_{t-1} + b_hr),   z = sigma(W_iz x_t + b_iz + W_hz h_{t-1} + b_hz)
@@ -350,11 +274,6 @@ class GRU(_Recurrent):
     Not supported: dropout, bidirectional, unbatched 2-D input.
     """
 
-    gates = 3
-
-    def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=True, *, seed=None):
-        super().__init__(input_size, hidden_size, num_layers, bias, batch_first, seed)
-
     def _layer_forward(self, layer, x, states):
         """x (T, D, N), states [h_0 (H, N)] -> outputs h_1 .. h_T (T, H, N), [h_T], what backward needs."""
         W_ih, W_hh, b_ih, b_hh = self._layer_parameters(layer)
@@ -362,8 +281,8 @@ class GRU(_Recurrent):
         H, dtype = self.hidden_size, x.dtype
         from_x = np.matmul(W_ih, x)                               # W_ih x_t for every step: (T, 3H, N)
         if b_ih is not None:
-            from_x += _columns_of(b_ih, N)                        #   + b_ih
-            bias_h = _columns_of(b_hh, N)
+            from_x += columns_of(b_ih, N)                         #   + b_ih
+            bias_h = columns_of(b_hh, N)
         from_h = np.empty((T, 3 * H, N), dtype)                   # W_hh h_{t-1} + b_hh, kept for backward
         reset_update = np.empty((T, 2 * H, N), dtype)             # [r; z] of every step
         candidates = np.empty((T, H, N), dtype)                   # n of every step
@@ -375,7 +294,7 @@ class GRU(_Recurrent):
                 from_h[t] += bias_h
             rz = reset_update[t]
             np.add(from_x[t, :2 * H], from_h[t, :2 * H], out=rz)
-            _sigmoid_(rz)                                         # r, z = sigma(...)
+            sigmoid_(rz)                                          # r, z = sigma(...)
             r, z = rz[:H], rz[H:]
             n = candidates[t]
             np.multiply(r, from_h[t, 2 * H:], out=n)              # r * (W_hn h_{t-1} + b_hn)
@@ -415,15 +334,15 @@ class GRU(_Recurrent):
             if t > 0:
                 grad_hs[t - 1] += through_z
         deltas_x[:, :2 * H] = deltas_h[:, :2 * H]                 # r and z see x and h alike
-        delta_x, delta_h = _side_by_side(deltas_x), _side_by_side(deltas_h)      # (3H, T N)
+        delta_x, delta_h = side_by_side(deltas_x), side_by_side(deltas_h)      # (3H, T N)
         self._accumulate(layer,
-                         delta_x @ _side_by_side(x).T,            # dL/dW_ih = sum_t delta_x,t x_t^T
-                         delta_h @ _side_by_side(hs[:-1]).T,      # dL/dW_hh = sum_t delta_h,t h_{t-1}^T
+                         delta_x @ side_by_side(x).T,             # dL/dW_ih = sum_t delta_x,t x_t^T
+                         delta_h @ side_by_side(hs[:-1]).T,       # dL/dW_hh = sum_t delta_h,t h_{t-1}^T
                          delta_x.sum(axis=1), delta_h.sum(axis=1))
         return np.matmul(W_ih.T, deltas_x), [through_z]           # dL/dx_t = W_ih^T delta_x,t; dL/dh_0
 
 
-class LastTimeStep(LastTimeStepDescription, Module):
+class LastTimeStep(LastTimeStepSpec, Module):
     """The last step of a recurrent layer's output, so that RNN, LSTM or GRU fits in a Sequential:
 
         model = Sequential(RNN(1, 32, seed=0), LastTimeStep(), Linear(32, 1, seed=1))
@@ -433,10 +352,6 @@ class LastTimeStep(LastTimeStepDescription, Module):
     backward(dL/dy) returns dL/d(out) (N, T, H): zeros except at the last step; the recurrent layer's
     backward takes it.
     """
-
-    def __init__(self, batch_first=True):
-        super().__init__()
-        self.batch_first = batch_first
 
     def forward(self, input):
         out = input[0] if isinstance(input, tuple) else input

@@ -1,10 +1,10 @@
 """Residual blocks of the NumPy reference (He et al., 2016): y = x + F(x)."""
 
-from ..core.errors import ShapeError, layer_name
+from ..core.specs import ResidualSpec
 from .module import Module
 
 
-class Residual(Module):
+class Residual(ResidualSpec, Module):
     """A skip connection around `block` (a layer or a Sequential that keeps its input's shape):
 
         y = x + F(x),    dL/dx = dL/dy + F.backward(dL/dy)
@@ -15,19 +15,10 @@ class Residual(Module):
     so they load into any torch.nn.Module that keeps the same block as `self.block`.
     """
 
-    def __init__(self, block):
-        super().__init__()
-        self.block = block
-
     def forward(self, input):
         out = self.block(input)                                   # F(x)
-        if tuple(out.shape) != tuple(input.shape):
-            raise ShapeError(f"{self.short_repr()} expected its block to keep the input's shape "
-                             f"{tuple(input.shape)}, got {tuple(out.shape)}")
+        self.check_block_output(input, out)
         return input + out                                        # y = x + F(x)
 
     def backward(self, grad_out):
         return grad_out + self.block.backward(grad_out)           # dL/dx = dL/dy + dL/dy dF/dx
-
-    def short_repr(self):
-        return f"Residual({layer_name(self.block)})"

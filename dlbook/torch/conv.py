@@ -6,23 +6,17 @@ an independent implementation (parity tests compare the two)."""
 import torch.nn.functional as F
 
 from ..core.errors import check_finite, check_floating, check_shape
-from ..core.specs import ConvDescription
+from ..core.specs import Conv2dSpec
 from ..core.windows import check_window_fits
 from .module import Module
 from .tensor import is_finite
 
 
-class Conv2d(ConvDescription, Module):
+class Conv2d(Conv2dSpec, Module):
     """2-D convolution y_ij = sum w x + b over each receptive field (cross-correlation, as torch).
 
     x: (N, C_in, H, W) -> y: (N, C_out, Ho, Wo), Ho = (H + 2 ph - kh) // sh + 1 (Wo alike)
     weight: (C_out, C_in, kh, kw), bias: (C_out,)  -- as torch.nn.Conv2d"""
-
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, *, bias=True, seed=None):
-        super().__init__()
-        self.in_channels, self.out_channels = in_channels, out_channels
-        self._set_window(kernel_size, stride, padding)
-        self._init_weight_and_bias((out_channels, in_channels, *self.kernel_size), bias, seed)
 
     def forward(self, x):
         check_shape(self, x, (None, self.in_channels, None, None))

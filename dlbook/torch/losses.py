@@ -5,15 +5,13 @@ loss = loss_fn(input, target); loss_fn.backward() returns dL/d(input)."""
 import torch.nn.functional as F
 
 from ..core.errors import check_class_target, check_finite, check_ndim, check_same_shape
-from ..core.specs import LossDescription
+from ..core.specs import BCEWithLogitsLossSpec, CrossEntropyLossSpec, LossSpec
 from .module import Module
 from .tensor import asarray, is_finite
 
 
-class _Loss(LossDescription, Module):
-    def __init__(self, reduction="mean"):
-        super().__init__()
-        self._set_reduction(reduction)
+class _Loss(Module):
+    """What every loss does besides its formula; the arguments and buffers are the specs'."""
 
     def _check_input(self, input):
         check_finite(self, input, is_finite(input))
@@ -25,7 +23,7 @@ class _Loss(LossDescription, Module):
         return super().backward(grad_out)
 
 
-class MSELoss(_Loss):
+class MSELoss(LossSpec, _Loss):
     """L = mean((x - t)^2)."""
 
     def forward(self, input, target):
@@ -35,13 +33,8 @@ class MSELoss(_Loss):
         return self._keep(F.mse_loss(self._track(input), target.to(input.dtype), reduction=self.reduction))
 
 
-class BCEWithLogitsLoss(_Loss):
+class BCEWithLogitsLoss(BCEWithLogitsLossSpec, _Loss):
     """L = -w [p t log sigma(x) + (1 - t) log(1 - sigma(x))], from logits x."""
-
-    def __init__(self, weight=None, reduction="mean", pos_weight=None):
-        super().__init__(reduction)
-        self.register_buffer("weight", None if weight is None else asarray(weight))
-        self.register_buffer("pos_weight", None if pos_weight is None else asarray(pos_weight))
 
     def forward(self, input, target):
         self._check_input(input)
@@ -52,16 +45,9 @@ class BCEWithLogitsLoss(_Loss):
             pos_weight=self.pos_weight))
 
 
-class CrossEntropyLoss(_Loss):
+class CrossEntropyLoss(CrossEntropyLossSpec, _Loss):
     """Categorical cross-entropy on logits x: (N, C) or (N, C, d1, ...), targets class indices
     (N, d1, ...) or class probabilities (like x)."""
-
-    def __init__(self, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0):
-        super().__init__(reduction)
-        if not 0.0 <= label_smoothing <= 1.0:
-            raise ValueError(f"label_smoothing must be between 0.0 and 1.0, got {label_smoothing}")
-        self.register_buffer("weight", None if weight is None else asarray(weight))
-        self.ignore_index, self.label_smoothing = ignore_index, label_smoothing
 
     def forward(self, input, target):
         self._check_input(input)

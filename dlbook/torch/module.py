@@ -9,8 +9,7 @@ still works (DistributedDataParallel relies on it).
 
 import torch
 
-from ..core import init
-from .tensor import asarray, tensor_from
+from .tensor import asarray
 
 Parameter = torch.nn.Parameter
 
@@ -50,15 +49,14 @@ class Module(torch.nn.Module):
         self._output = None                                   # the graph is freed: one backward per forward
         return torch.zeros_like(self._input) if grads[0] is None else grads[0]
 
-    def _init_weight_and_bias(self, weight_shape, bias, seed):
-        """`weight` (weight_shape) and `bias` (weight_shape[0],) or None, drawn as torch.nn.Linear and
-        Conv2d draw them (dlbook.core.init.default_weight_and_bias, the NumPy backend's draw)."""
-        weight, bias_values = init.default_weight_and_bias(weight_shape, weight_shape[:1] if bias else None, seed)
-        self.weight = Parameter(tensor_from(weight))
-        if bias:
-            self.bias = Parameter(tensor_from(bias_values))
-        else:
-            self.register_parameter("bias", None)
+    def _add_parameter(self, name, values):
+        """The spec's hook (dlbook.core.specs): `values` (a NumPy array, or None) as Parameter `name`, a
+        tensor on `device` in the default dtype; None registers the name without a value."""
+        self.register_parameter(name, None if values is None else Parameter(asarray(values)))
+
+    def _add_buffer(self, name, values):
+        """The spec's hook: `values` (array-like, or None) as buffer `name` (floats in the default dtype)."""
+        self.register_buffer(name, None if values is None else asarray(values))
 
     def load_state_dict(self, state_dict, strict=True, assign=False):
         """As torch, and NumPy arrays (e.g. from the NumPy backend) are accepted too."""

@@ -5,21 +5,17 @@ Same arguments and errors as the NumPy reference and torch.nn; an independent im
 import torch.nn.functional as F
 
 from ..core.errors import check_floating, check_shape
-from ..core.specs import PoolDescription
+from ..core.specs import Pool2dSpec
 from ..core.windows import check_window_fits
 from .module import Module
 
 
-class _Pool2d(PoolDescription, Module):
-    """Shared geometry: kernel_size, stride (default: kernel_size) and padding as torch keeps them."""
-
-    def __init__(self, kernel_size, stride=None, padding=0):
-        super().__init__()
-        self._set_window(kernel_size, stride, padding)
+class _Pool2d(Module):
+    """The checks both poolings make; the arguments and window geometry are Pool2dSpec's."""
 
     def forward(self, x):
         check_shape(self, x, (None, None, None, None))
-        check_window_fits(self, x, self._kernel, self._padding)
+        check_window_fits(self, x, self.window.kernel_size, self.window.padding)
         check_floating(self, x)
         return self._keep(self.pool(self._track(x)))
 
@@ -27,17 +23,17 @@ class _Pool2d(PoolDescription, Module):
         raise NotImplementedError
 
 
-class MaxPool2d(_Pool2d):
+class MaxPool2d(Pool2dSpec, _Pool2d):
     """y_ij = max of the window; the gradient goes to the window's first maximum.
     x: (N, C, H, W) -> y: (N, C, Ho, Wo); stride defaults to kernel_size."""
 
     def pool(self, x):
-        return F.max_pool2d(x, self._kernel, self._stride, self._padding)
+        return F.max_pool2d(x, *self.window)
 
 
-class AvgPool2d(_Pool2d):
+class AvgPool2d(Pool2dSpec, _Pool2d):
     """y_ij = mean of the window, padding counted as zeros (count_include_pad=True, as torch).
     x: (N, C, H, W) -> y: (N, C, Ho, Wo); stride defaults to kernel_size."""
 
     def pool(self, x):
-        return F.avg_pool2d(x, self._kernel, self._stride, self._padding, count_include_pad=True)
+        return F.avg_pool2d(x, *self.window, count_include_pad=True)

@@ -14,31 +14,15 @@ import warnings
 
 import torch
 
-from ..core import init
 from ..core.errors import check_exact_shape, check_finite, check_floating, check_ndim, check_sequence, layer_name
-from ..core.specs import (
-    STATE_AXES,
-    LastTimeStepDescription,
-    LSTMStates,
-    RecurrentDescription,
-    check_nonlinearity,
-)
-from .module import Module, Parameter
-from .tensor import asarray, is_finite, tensor_from
+from ..core.specs import STATE_AXES, GRUSpec, LastTimeStepSpec, LSTMSpec, RNNSpec
+from .module import Module
+from .tensor import asarray, is_finite
 
 
-class _Recurrent(RecurrentDescription, Module):
-    """What RNN, LSTM and GRU share: parameters (named and drawn as torch's), input checks, the call of
-    torch's recurrent kernel, and a backward that runs autograd over this layer's graph."""
-
-    def __init__(self, input_size, hidden_size, num_layers, bias, batch_first, seed):
-        super().__init__()
-        self._set_sizes(input_size, hidden_size, num_layers, bias, batch_first)
-        self._parameter_names = init.recurrent_parameter_names(num_layers, bias)
-        for name, values in init.recurrent_parameters(input_size, hidden_size, num_layers, self.gates, bias, seed):
-            self.register_parameter(name, Parameter(tensor_from(values)))
-        self.h_n = None
-        self._output = None
+class _Recurrent(Module):
+    """What RNN, LSTM and GRU share: input checks, the call of torch's recurrent kernel, and a backward
+    that runs autograd over this layer's graph. Sizes, parameters and states are RecurrentSpec's."""
 
     def _initial_states(self, hx, x):
         """[h_0] (LSTM: [h_0, c_0]), each (num_layers, N, hidden_size); zeros when hx is None. Made to
@@ -68,7 +52,7 @@ class _Recurrent(RecurrentDescription, Module):
         check_finite(self, input, is_finite(input))
         x = self._track(input)
         self._initial = self._initial_states(hx, x)
-        weights = [getattr(self, name) for name in self._parameter_names]
+        weights = [getattr(self, name) for name in self.flat_weight_names]
         with warnings.catch_warnings():
             # On CUDA, cuDNN copies the weights into one buffer at each call (torch.nn.RNN keeps them there,
             # flatten_parameters) and warns about it; for the book's small layers that copy is cheap.
@@ -83,7 +67,7 @@ class _Recurrent(RecurrentDescription, Module):
     def _backward(self, grad_out, grad_final_states):
         """Autograd from out and the final states (those with a gradient given) back to the input, hx and
         the parameters."""
-        if self._output is None or not self._output.requires_grad:
+        if getattr(self, "_output", None) is None or not self._output.requires_grad:
             raise RuntimeError(f"{layer_name(self)}.backward() needs a forward pass in training (with grad)")
         outputs, grads = [], []
         for name, y, dy in zip(("grad_out", "grad_h_n", "grad_c_n"), (self._output, *self._final),
@@ -111,18 +95,12 @@ class _Recurrent(RecurrentDescription, Module):
         return found[0]
 
 
-class RNN(_Recurrent):
+class RNN(RNNSpec, _Recurrent):
     """Elman RNN: h_t = tanh(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh)  (nonlinearity='relu': max(0, .)).
 
     x (N, T, D) -> (out (N, T, H), h_n (num_layers, N, H)); h_n also kept as .h_n. Parameters as
     torch.nn.RNN. One deliberate difference: batch_first=True by default (torch: False).
     Not supported: dropout, bidirectional, unbatched 2-D input."""
-
-    def __init__(self, input_size, hidden_size, num_layers=1, nonlinearity="tanh", bias=True, batch_first=True,
-                 *, seed=None):
-        check_nonlinearity(nonlinearity)
-        super().__init__(input_size, hidden_size, num_layers, bias, batch_first, seed)
-        self.nonlinearity = nonlinearity
 
     def _recurrence(self, x, states, weights):
         kernel = torch.rnn_tanh if self.nonlinearity == "tanh" else torch.rnn_relu
@@ -131,7 +109,7 @@ class RNN(_Recurrent):
         return out, [h_n]
 
 
-class LSTM(LSTMStates, _Recurrent):
+class LSTM(LSTMSpec, _Recurrent):
     """LSTM, torch's equations and gate order i, f, g, o:
     [i, f, g, o] = [sigma, sigma, tanh, sigma](x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh),
     c_t = f * c_{t-1} + i * g,  h_t = o * tanh(c_t).
@@ -140,17 +118,13 @@ class LSTM(LSTMStates, _Recurrent):
     hx = (h_0, c_0). Parameters as torch.nn.LSTM. One deliberate difference: batch_first=True by
     default (torch: False). Not supported: dropout, bidirectional, proj_size, unbatched 2-D input."""
 
-    def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=True, *, seed=None):
-        super().__init__(input_size, hidden_size, num_layers, bias, batch_first, seed)
-        self.c_n = None
-
     def _recurrence(self, x, states, weights):
         out, h_n, c_n = torch.lstm(x, states, weights, self.bias, self.num_layers, 0.0, self.training, False,
                                    self.batch_first)
         return out, [h_n, c_n]
 
 
-class GRU(_Recurrent):
+class GRU(GRUSpec, _Recurrent):
     """GRU, torch's equations and gate order r, z, n:
     r, z = sigma(x_t W_i[rz]^T + b_i[rz] + h_{t-1} W_h[rz]^T + b_h[rz]),
     n = tanh(x_t W_in^T + b_in + r * (h_{t-1} W_hn^T + b_hn)),  h_t = (1 - z) * n + z * h_{t-1}.
@@ -159,27 +133,18 @@ class GRU(_Recurrent):
     torch.nn.GRU. One deliberate difference: batch_first=True by default (torch: False).
     Not supported: dropout, bidirectional, unbatched 2-D input."""
 
-    gates = 3
-
-    def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=True, *, seed=None):
-        super().__init__(input_size, hidden_size, num_layers, bias, batch_first, seed)
-
     def _recurrence(self, x, states, weights):
         out, h_n = torch.gru(x, states[0], weights, self.bias, self.num_layers, 0.0, self.training, False,
                              self.batch_first)
         return out, [h_n]
 
 
-class LastTimeStep(LastTimeStepDescription, Module):
+class LastTimeStep(LastTimeStepSpec, Module):
     """The last step of a recurrent layer's output, so that RNN, LSTM or GRU fits in a Sequential:
     Sequential(RNN(1, 32, seed=0), LastTimeStep(), Linear(32, 1, seed=1)).
 
     forward((out, h_n)) (or forward(out)): out (N, T, H) -> out[:, -1] (N, H) (batch_first=False: out[-1]);
     backward(dL/dy) returns dL/d(out) (N, T, H), zeros except at the last step."""
-
-    def __init__(self, batch_first=True):
-        super().__init__()
-        self.batch_first = batch_first
 
     def forward(self, input):
         out = input[0] if isinstance(input, tuple) else input

@@ -76,7 +76,3 @@ def is_finite(x):
         return True
     return bool(torch.isfinite(x).all())
 
-
-def tensor_from(values, like_dtype=None):
-    """A NumPy array of values as a tensor on `device` in the default (or given) dtype."""
-    return torch.as_tensor(np.asarray(values), dtype=like_dtype or _default_dtype, device=device)
