@@ -1,6 +1,6 @@
 """Gradient checks: every layer's and every loss's hand-written (NumPy) or autograd (torch) backward
-against central differences, on both backends, in float64; and gradcheck itself, which must fail
-on a wrong backward.
+against central differences, on both backends, in float64, for every case of the test catalogue
+(tests/catalogue.py); and gradcheck itself, which must fail on a wrong backward.
 
 Tolerance: in float64, central differences with eps = 1e-6 carry a truncation error ~ eps^2 f''' ~ 1e-12
 and a rounding error ~ 1e-16 |f| / eps ~ 1e-10, so a right backward measures 1e-11 .. 1e-9 (relative).
@@ -9,9 +9,8 @@ A wrong one (a forgotten factor, a sign, a missing term) gives 1e-2 .. 1. 1e-6 s
 
 import numpy as np
 import pytest
-from builders import batchnorm, class_indices, class_probabilities
+from catalogue import LAYERS, LOSSES, params, returns_states, single_output
 
-import dlbook
 import dlbook.numpy as dl_numpy
 from dlbook.gradcheck import gradcheck, gradcheck_report, numerical_gradient, relative_error
 
@@ -20,56 +19,15 @@ WRONG = 1e-2        # what a wrong backward gives at least
 
 
 @pytest.fixture(autouse=True)
-def _float64():
+def _float64(float64):
     """Gradient checks run in float64: parameters are drawn and kept in float64 from the start."""
-    for name in dlbook.BACKENDS:
-        try:
-            dlbook.load(name).set_default_dtype(np.float64)
-        except ImportError:
-            pass
-    yield                                            # conftest sets float32 back
 
 
-# (id, make(dl) -> layer, input shape)
-LAYERS = [
-    ("Linear", lambda dl: dl.Linear(4, 3, seed=0), (5, 4)),
-    ("Linear-no-bias", lambda dl: dl.Linear(4, 3, bias=False, seed=0), (5, 4)),
-    ("Linear-3d-input", lambda dl: dl.Linear(4, 3, seed=0), (2, 5, 4)),
-    ("Linear-no-bias-3d-input", lambda dl: dl.Linear(4, 3, bias=False, seed=0), (2, 5, 4)),
-    ("Dropout-p0.3-train", lambda dl: dl.Dropout(0.3, seed=0), (6, 5)),
-    ("BatchNorm1d-train-2d", lambda dl: batchnorm(dl, warm_up_shape=(8, 4)), (6, 4)),
-    ("BatchNorm1d-train-3d", lambda dl: batchnorm(dl, warm_up_shape=(8, 4, 3)), (5, 4, 3)),
-    ("BatchNorm1d-eval-2d", lambda dl: batchnorm(dl, train=False, warm_up_shape=(8, 4)), (6, 4)),
-    ("BatchNorm1d-eval-3d", lambda dl: batchnorm(dl, train=False, warm_up_shape=(8, 4, 3)), (5, 4, 3)),
-    ("BatchNorm1d-affine-False-train", lambda dl: batchnorm(dl, warm_up_shape=(8, 4), affine=False), (6, 4)),
-    ("BatchNorm1d-affine-False-eval",
-     lambda dl: batchnorm(dl, train=False, warm_up_shape=(8, 4), affine=False), (6, 4)),
-    ("BatchNorm1d-untracked-train",
-     lambda dl: batchnorm(dl, warm_up_shape=(8, 4), track_running_stats=False), (6, 4)),
-    ("BatchNorm1d-untracked-eval-uses-batch-stats",
-     lambda dl: batchnorm(dl, train=False, warm_up_shape=(8, 4, 3), track_running_stats=False), (5, 4, 3)),
-    ("Sigmoid", lambda dl: dl.Sigmoid(), (5, 4)),
-    ("Tanh", lambda dl: dl.Tanh(), (5, 4)),
-    ("ReLU", lambda dl: dl.ReLU(), (5, 4)),
-    ("LeakyReLU-0.2", lambda dl: dl.LeakyReLU(0.2), (5, 4)),
-    ("GELU", lambda dl: dl.GELU(), (5, 4)),
-    ("GELU-tanh", lambda dl: dl.GELU(approximate="tanh"), (5, 4)),
-    ("Softmax-dim0", lambda dl: dl.Softmax(dim=0), (5, 4)),
-    ("Softmax-dim1", lambda dl: dl.Softmax(dim=1), (5, 4)),
-    ("Softmax-dim-1-3d", lambda dl: dl.Softmax(dim=-1), (2, 3, 4)),
-    ("Sequential-MLP", lambda dl: dl.Sequential(
-        dl.Linear(4, 8, seed=0), dl.Tanh(), dl.Linear(8, 8, seed=1), dl.GELU(),
-        dl.Linear(8, 3, seed=2), dl.Softmax(dim=1)), (5, 4)),
-    ("Sequential-MLP-BatchNorm-Dropout", lambda dl: dl.Sequential(
-        dl.Linear(4, 8, bias=False, seed=0), dl.BatchNorm1d(8), dl.ReLU(), dl.Dropout(0.3, seed=1),
-        dl.Linear(8, 3, seed=2)), (6, 4)),
-]
-
-
-@pytest.mark.parametrize("make_layer, input_shape", [pytest.param(make, shape, id=name)
-                                                     for name, make, shape in LAYERS])
-def test_layer_backward_matches_finite_differences(dl, make_layer, input_shape):
-    report = gradcheck_report(make_layer(dl), input_shape=input_shape)
+@pytest.mark.parametrize("case", params(LAYERS))
+def test_layer_backward_matches_finite_differences(dl, case):
+    layer = case.build(dl)
+    report = gradcheck_report(single_output(dl, layer) if returns_states(case) else layer,
+                              input_shape=case.input_shape)
     assert max(report.values()) < TOL, report
 
 
@@ -79,58 +37,9 @@ def test_gradcheck_checks_every_parameter_of_a_model(dl):
     assert set(report) == {"input", "0.weight", "0.bias", "1.weight", "1.bias", "3.weight", "3.bias"}
 
 
-# ---------------------------------------------------------------- losses
-
-RNG = np.random.default_rng(0)
-LOGITS_2D = RNG.standard_normal((6, 4))                             # (N, C)
-LOGITS_3D = RNG.standard_normal((3, 4, 5))                          # (N, C, L)
-CLASS_WEIGHT = [0.5, 2.0, 1.0, 3.0]
-
-
-# (id, make(dl) -> loss, input, target (NumPy; class indices are int64))
-LOSSES = [
-    *[(f"MSELoss-{reduction}", lambda dl, r=reduction: dl.MSELoss(reduction=r),
-       LOGITS_2D, RNG.standard_normal((6, 4))) for reduction in ("mean", "sum", "none")],
-    *[(f"BCEWithLogitsLoss-{reduction}", lambda dl, r=reduction: dl.BCEWithLogitsLoss(reduction=r),
-       LOGITS_2D, RNG.random((6, 4))) for reduction in ("mean", "sum", "none")],
-    ("BCEWithLogitsLoss-weight", lambda dl: dl.BCEWithLogitsLoss(weight=CLASS_WEIGHT),
-     LOGITS_2D, RNG.random((6, 4))),
-    ("BCEWithLogitsLoss-pos_weight", lambda dl: dl.BCEWithLogitsLoss(pos_weight=[3.0, 0.5, 1.0, 2.0]),
-     LOGITS_2D, RNG.random((6, 4))),
-    ("BCEWithLogitsLoss-weight-pos_weight-sum",
-     lambda dl: dl.BCEWithLogitsLoss(weight=CLASS_WEIGHT, pos_weight=[3.0, 0.5, 1.0, 2.0], reduction="sum"),
-     LOGITS_2D, (RNG.random((6, 4)) > 0.5).astype(float)),
-    *[(f"CrossEntropyLoss-indices-{reduction}", lambda dl, r=reduction: dl.CrossEntropyLoss(reduction=r),
-       LOGITS_2D, class_indices(6)) for reduction in ("mean", "sum", "none")],
-    *[(f"CrossEntropyLoss-probabilities-{reduction}", lambda dl, r=reduction: dl.CrossEntropyLoss(reduction=r),
-       LOGITS_2D, class_probabilities((6, 4))) for reduction in ("mean", "sum", "none")],
-    ("CrossEntropyLoss-weight", lambda dl: dl.CrossEntropyLoss(weight=CLASS_WEIGHT),
-     LOGITS_2D, class_indices(6)),
-    ("CrossEntropyLoss-ignore_index", lambda dl: dl.CrossEntropyLoss(ignore_index=2),
-     LOGITS_2D, class_indices(6, ignore_index=2)),
-    ("CrossEntropyLoss-ignore_index-default-minus-100", lambda dl: dl.CrossEntropyLoss(),
-     LOGITS_2D, class_indices(6, ignore_index=-100)),
-    ("CrossEntropyLoss-label_smoothing", lambda dl: dl.CrossEntropyLoss(label_smoothing=0.2),
-     LOGITS_2D, class_indices(6)),
-    ("CrossEntropyLoss-weight-ignore_index-label_smoothing",
-     lambda dl: dl.CrossEntropyLoss(weight=CLASS_WEIGHT, ignore_index=1, label_smoothing=0.2),
-     LOGITS_2D, class_indices(6, ignore_index=1)),
-    ("CrossEntropyLoss-probabilities-weight-label_smoothing",
-     lambda dl: dl.CrossEntropyLoss(weight=CLASS_WEIGHT, label_smoothing=0.2),
-     LOGITS_2D, class_probabilities((6, 4))),
-    *[(f"CrossEntropyLoss-3d-indices-{reduction}",
-       lambda dl, r=reduction: dl.CrossEntropyLoss(weight=CLASS_WEIGHT, ignore_index=1, reduction=r),
-       LOGITS_3D, class_indices((3, 5), ignore_index=1)) for reduction in ("mean", "sum", "none")],
-    *[(f"CrossEntropyLoss-3d-probabilities-{reduction}",
-       lambda dl, r=reduction: dl.CrossEntropyLoss(label_smoothing=0.1, reduction=r),
-       LOGITS_3D, class_probabilities((3, 4, 5))) for reduction in ("mean", "sum", "none")],
-]
-
-
-@pytest.mark.parametrize("make_loss, input, target", [pytest.param(make, x, t, id=name)
-                                                      for name, make, x, t in LOSSES])
-def test_loss_backward_matches_finite_differences(dl, make_loss, input, target):
-    error = gradcheck(make_loss(dl), input, dl.asarray(target))
+@pytest.mark.parametrize("case", params(LOSSES))
+def test_loss_backward_matches_finite_differences(dl, case):
+    error = gradcheck(case.build(dl), case.input, dl.asarray(case.target))
     assert error < TOL
 
 
@@ -212,8 +121,7 @@ def test_numerical_gradient_returns_float64_of_the_values_shape():
     np.testing.assert_allclose(numerical, 1.0, rtol=1e-9)
 
 
-def test_numerical_gradient_perturbs_a_torch_tensor_in_place():
-    torch = pytest.importorskip("torch")
+def test_numerical_gradient_perturbs_a_torch_tensor_in_place(torch):
     values = torch.linspace(-1, 1, 6, dtype=torch.float64).reshape(2, 3)
     original = values.clone()
     numerical = numerical_gradient(lambda: float(torch.exp(values).sum()), values)
@@ -244,8 +152,7 @@ def test_relative_error_does_not_depend_on_the_scale():
     assert relative_error(1e8 * analytic, 1e8 * numerical) == pytest.approx(relative_error(analytic, numerical))
 
 
-def test_relative_error_is_symmetric_and_takes_any_array_like():
-    torch = pytest.importorskip("torch")
+def test_relative_error_is_symmetric_and_takes_any_array_like(torch):
     analytic, numerical = [[1.0, 2.0]], torch.tensor([[1.5, 2.0]], dtype=torch.float64)
     assert relative_error(analytic, numerical) == relative_error(numerical, analytic) == pytest.approx(
         0.5 / (np.sqrt(5) + np.sqrt(6.25)))

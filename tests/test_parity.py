@@ -12,7 +12,7 @@ error is ~1e-7. A real difference (a wrong formula, a missing term) shows at 1e-
 
 import numpy as np
 import pytest
-from builders import batchnorm, class_indices, class_probabilities
+from catalogue import BY_ID, LAYERS, LOSSES, OPTIMIZERS, batchnorm, example_input, forward_backward, params, to_array
 
 RTOL, ATOL = 1e-5, 1e-6                 # float32 roundings in two orders (see the module docstring)
 # 25 optimizer steps compound those roundings: each step's error carries into the next, and RMSprop's
@@ -25,13 +25,6 @@ TRAJECTORY_RTOL, TRAJECTORY_ATOL = 1e-4, 2e-5
 
 def assert_close(actual, expected, rtol=RTOL, atol=ATOL):
     np.testing.assert_allclose(to_array(actual), to_array(expected), rtol=rtol, atol=atol)
-
-
-def to_array(x):
-    """A NumPy array of a backend array, tensor or Parameter."""
-    if hasattr(x, "detach"):                                      # a torch tensor or Parameter
-        return x.detach().cpu().numpy()
-    return np.asarray(x.data if hasattr(x, "grad") else x)        # a NumPy Parameter or array
 
 
 def assert_same_state(model_np, model_torch, rtol=RTOL, atol=ATOL):
@@ -100,54 +93,32 @@ def test_state_dict_of_one_backend_loads_into_the_other(dl_np, dl_torch, source,
 # ---------------------------------------------------------------- layers: outputs and gradients
 
 
-# (id, make(dl) -> layer, input shape)
-LAYERS = [
-    ("Linear", lambda dl: dl.Linear(4, 3, seed=0), (5, 4)),
-    ("Linear-no-bias", lambda dl: dl.Linear(4, 3, bias=False, seed=0), (5, 4)),
-    ("Linear-3d-input", lambda dl: dl.Linear(4, 3, seed=0), (2, 5, 4)),
-    ("Dropout-p0.3-train", lambda dl: dl.Dropout(0.3, seed=0), (6, 5)),
-    ("Dropout-eval", lambda dl: dl.Dropout(0.3, seed=0).eval(), (6, 5)),
-    ("BatchNorm1d-train-2d", lambda dl: batchnorm(dl), (6, 4)),
-    ("BatchNorm1d-train-3d", lambda dl: batchnorm(dl), (5, 4, 3)),
-    ("BatchNorm1d-eval-2d", lambda dl: batchnorm(dl).eval(), (6, 4)),
-    ("BatchNorm1d-eval-3d", lambda dl: batchnorm(dl).eval(), (5, 4, 3)),
-    ("BatchNorm1d-affine-False", lambda dl: batchnorm(dl, affine=False), (6, 4)),
-    ("BatchNorm1d-untracked-eval", lambda dl: batchnorm(dl, track_running_stats=False).eval(), (5, 4, 3)),
-    ("Sigmoid", lambda dl: dl.Sigmoid(), (5, 4)),
-    ("Tanh", lambda dl: dl.Tanh(), (5, 4)),
-    ("ReLU", lambda dl: dl.ReLU(), (5, 4)),
-    ("LeakyReLU-0.2", lambda dl: dl.LeakyReLU(0.2), (5, 4)),
-    ("GELU", lambda dl: dl.GELU(), (5, 4)),
-    ("GELU-tanh", lambda dl: dl.GELU(approximate="tanh"), (5, 4)),
-    ("Softmax-dim0", lambda dl: dl.Softmax(dim=0), (5, 4)),
-    ("Softmax-dim1", lambda dl: dl.Softmax(dim=1), (5, 4)),
-    ("Softmax-dim-1-3d", lambda dl: dl.Softmax(dim=-1), (2, 3, 4)),
-    ("Sequential-MLP", lambda dl: dl.Sequential(
-        dl.Linear(4, 8, seed=0), dl.BatchNorm1d(8), dl.ReLU(), dl.Dropout(0.3, seed=1),
-        dl.Linear(8, 8, seed=2), dl.GELU(), dl.Linear(8, 3, seed=3)), (6, 4)),
-]
+def assert_close_to_scale(actual, expected, relative):
+    """|actual - expected| <= relative * max |expected|, entry by entry (float32 sums over time steps, see
+    test_recurrent.py's docstring)."""
+    expected = to_array(expected)
+    np.testing.assert_allclose(to_array(actual), expected, rtol=0, atol=relative * np.abs(expected).max())
 
 
-def forward_backward(dl, layer, x, dy):
-    """y = layer(x) and dL/dx for dL/dy = dy, plus every parameter's gradient, as NumPy arrays."""
-    y = layer(dl.asarray(x))
-    grad_input = layer.backward(dl.asarray(dy))
-    return to_array(y), to_array(grad_input), {name: to_array(p.grad) for name, p in layer.named_parameters()}
-
-
-@pytest.mark.parametrize("make_layer, input_shape", [pytest.param(make, shape, id=name)
-                                                     for name, make, shape in LAYERS])
-def test_layer_gives_the_same_output_and_gradients_on_both_backends(dl_np, dl_torch, make_layer, input_shape):
-    rng = np.random.default_rng(0)
-    x = rng.normal(0.5, 2.0, input_shape)
-    dy = rng.standard_normal(make_layer(dl_np)(dl_np.asarray(x)).shape)
-    y_np, grad_np, param_grads_np = forward_backward(dl_np, make_layer(dl_np), x, dy)
-    y_torch, grad_torch, param_grads_torch = forward_backward(dl_torch, make_layer(dl_torch), x, dy)
-    assert_close(y_np, y_torch)
-    assert_close(grad_np, grad_torch)
+@pytest.mark.parametrize("case", params(LAYERS))
+def test_layer_gives_the_same_output_and_gradients_on_both_backends(dl_np, dl_torch, case):
+    x = example_input(case)
+    ys_np, grad_np, param_grads_np, dys = forward_backward(dl_np, case.build(dl_np), x)
+    ys_torch, grad_torch, param_grads_torch, _ = forward_backward(dl_torch, case.build(dl_torch), x, dys)
+    if case.parity_to_scale:
+        def check(ours, theirs):
+            assert_close_to_scale(ours, theirs, case.parity_to_scale)
+    else:
+        def check(ours, theirs):
+            assert_close(ours, theirs, *case.parity_tol)
+    assert len(ys_np) == len(ys_torch)
+    for y_np, y_torch in zip(ys_np, ys_torch):
+        assert y_np.dtype == np.float32
+        check(y_np, y_torch)
+    check(grad_np, grad_torch)
     assert list(param_grads_np) == list(param_grads_torch)
     for name in param_grads_np:
-        assert_close(param_grads_np[name], param_grads_torch[name])
+        check(param_grads_np[name], param_grads_torch[name])
 
 
 def test_dropout_with_the_same_seed_drops_the_same_units(dl_np, dl_torch):
@@ -190,45 +161,12 @@ def test_batchnorm_running_statistics_agree_after_several_steps(dl_np, dl_torch,
 # ---------------------------------------------------------------- losses
 
 
-RNG = np.random.default_rng(0)
-CLASS_WEIGHT = [0.5, 2.0, 1.0, 3.0]
-REDUCTIONS = ("mean", "sum", "none")
-
-# (id, make(dl) -> loss, input, target (NumPy))
-LOSSES = [
-    *[(f"MSELoss-{r}", lambda dl, r=r: dl.MSELoss(reduction=r), RNG.standard_normal((6, 4)),
-       RNG.standard_normal((6, 4))) for r in REDUCTIONS],
-    *[(f"BCEWithLogitsLoss-{r}", lambda dl, r=r: dl.BCEWithLogitsLoss(reduction=r), 3 * RNG.standard_normal((6, 4)),
-       RNG.random((6, 4))) for r in REDUCTIONS],
-    ("BCEWithLogitsLoss-weight-pos_weight", lambda dl: dl.BCEWithLogitsLoss(
-        weight=CLASS_WEIGHT, pos_weight=[3.0, 0.5, 1.0, 2.0]), 3 * RNG.standard_normal((6, 4)),
-     (RNG.random((6, 4)) > 0.5).astype(float)),
-    *[(f"CrossEntropyLoss-indices-{r}", lambda dl, r=r: dl.CrossEntropyLoss(reduction=r),
-       RNG.standard_normal((6, 4)), class_indices(6)) for r in REDUCTIONS],
-    *[(f"CrossEntropyLoss-probabilities-{r}", lambda dl, r=r: dl.CrossEntropyLoss(reduction=r),
-       RNG.standard_normal((6, 4)), class_probabilities((6, 4))) for r in REDUCTIONS],
-    ("CrossEntropyLoss-weight-ignore_index-label_smoothing", lambda dl: dl.CrossEntropyLoss(
-        weight=CLASS_WEIGHT, ignore_index=1, label_smoothing=0.2), RNG.standard_normal((8, 4)),
-     class_indices(8, ignore_index=1)),
-    ("CrossEntropyLoss-ignore_index-minus-100", lambda dl: dl.CrossEntropyLoss(),
-     RNG.standard_normal((8, 4)), class_indices(8, ignore_index=-100)),
-    ("CrossEntropyLoss-probabilities-weight-label_smoothing", lambda dl: dl.CrossEntropyLoss(
-        weight=CLASS_WEIGHT, label_smoothing=0.2), RNG.standard_normal((6, 4)), class_probabilities((6, 4))),
-    *[(f"CrossEntropyLoss-3d-indices-{r}", lambda dl, r=r: dl.CrossEntropyLoss(
-        weight=CLASS_WEIGHT, ignore_index=1, label_smoothing=0.1, reduction=r), RNG.standard_normal((3, 4, 5)),
-       class_indices((3, 5), ignore_index=1)) for r in REDUCTIONS],
-    *[(f"CrossEntropyLoss-3d-probabilities-{r}", lambda dl, r=r: dl.CrossEntropyLoss(reduction=r),
-       RNG.standard_normal((3, 4, 5)), class_probabilities((3, 4, 5))) for r in REDUCTIONS],
-]
-
-
-@pytest.mark.parametrize("make_loss, input, target", [pytest.param(make, x, t, id=name)
-                                                      for name, make, x, t in LOSSES])
-def test_loss_gives_the_same_value_and_gradient_on_both_backends(dl_np, dl_torch, make_loss, input, target):
+@pytest.mark.parametrize("case", params(LOSSES))
+def test_loss_gives_the_same_value_and_gradient_on_both_backends(dl_np, dl_torch, case):
     results = {}
     for dl in (dl_np, dl_torch):
-        loss_fn = make_loss(dl)
-        loss = loss_fn(dl.asarray(input), dl.asarray(target))
+        loss_fn = case.build(dl)
+        loss = loss_fn(dl.asarray(case.input), dl.asarray(case.target))
         grad_out = np.random.default_rng(3).standard_normal(tuple(loss.shape)) if loss_fn.reduction == "none" else 1.0
         results[dl.name] = to_array(loss), to_array(loss_fn.backward(dl.asarray(grad_out)))
     (loss_np, grad_np), (loss_torch, grad_torch) = results["numpy"], results["torch"]
@@ -249,35 +187,11 @@ def small_mlp(dl):
 DATA_RNG = np.random.default_rng(0)
 X, Y = DATA_RNG.standard_normal((32, 6)), DATA_RNG.integers(0, 3, 32)
 
-# (id, optimizer name, kwargs)
-OPTIMIZERS = [
-    ("SGD", "SGD", dict(lr=0.1)),
-    ("SGD-momentum", "SGD", dict(lr=0.1, momentum=0.9)),
-    ("SGD-momentum-dampening", "SGD", dict(lr=0.1, momentum=0.9, dampening=0.3)),
-    ("SGD-nesterov", "SGD", dict(lr=0.1, momentum=0.9, nesterov=True)),
-    ("SGD-weight_decay", "SGD", dict(lr=0.1, weight_decay=0.01)),
-    ("SGD-momentum-weight_decay-maximize", "SGD", dict(lr=0.1, momentum=0.5, weight_decay=0.01, maximize=True)),
-    ("SGD-maximize", "SGD", dict(lr=0.05, maximize=True)),
-    ("RMSprop", "RMSprop", dict(lr=0.01)),
-    ("RMSprop-alpha", "RMSprop", dict(lr=0.01, alpha=0.9)),
-    ("RMSprop-momentum", "RMSprop", dict(lr=0.01, momentum=0.8)),
-    ("RMSprop-centered", "RMSprop", dict(lr=0.01, centered=True)),
-    ("RMSprop-centered-momentum-weight_decay", "RMSprop", dict(lr=0.01, alpha=0.9, momentum=0.5, centered=True,
-                                                               weight_decay=0.01)),
-    ("Adam", "Adam", dict(lr=0.01)),
-    ("Adam-betas-eps", "Adam", dict(lr=0.01, betas=(0.8, 0.9), eps=1e-6)),
-    ("Adam-weight_decay", "Adam", dict(lr=0.01, weight_decay=0.01)),
-    ("Adam-amsgrad", "Adam", dict(lr=0.01, amsgrad=True)),
-    ("Adam-weight_decay-amsgrad-maximize", "Adam", dict(lr=0.01, weight_decay=0.01, amsgrad=True, maximize=True)),
-    ("AdamW", "AdamW", dict(lr=0.01)),
-    ("AdamW-weight_decay-amsgrad", "AdamW", dict(lr=0.01, weight_decay=0.1, amsgrad=True)),
-]
-
-
-def train(dl, optimizer_name, kwargs, n_steps=N_STEPS, lr_change=None):
-    """n_steps full-batch steps of the small MLP on (X, Y); lr_change = (step, new lr)."""
+def train(dl, case, n_steps=N_STEPS, lr_change=None):
+    """n_steps full-batch steps of the small MLP on (X, Y) with the optimizer of a catalogue case;
+    lr_change = (step, new lr)."""
     model, loss_fn = small_mlp(dl), dl.CrossEntropyLoss()
-    optimizer = getattr(dl, optimizer_name)(model.parameters(), **kwargs)
+    optimizer = case.build(dl, model.parameters())
     x, y = dl.asarray(X), dl.asarray(Y)
     losses = []
     for step in range(n_steps):
@@ -290,27 +204,21 @@ def train(dl, optimizer_name, kwargs, n_steps=N_STEPS, lr_change=None):
     return model, np.array(losses)
 
 
-@pytest.mark.parametrize("optimizer_name, kwargs", [pytest.param(name, kwargs, id=case)
-                                                    for case, name, kwargs in OPTIMIZERS])
-def test_optimizer_trajectory_agrees_after_25_steps(dl_np, dl_torch, optimizer_name, kwargs):
-    model_np, losses_np = train(dl_np, optimizer_name, kwargs)
-    model_torch, losses_torch = train(dl_torch, optimizer_name, kwargs)
+@pytest.mark.parametrize("case", params([case for case in OPTIMIZERS if case.trajectory]))
+def test_optimizer_trajectory_agrees_after_25_steps(dl_np, dl_torch, case):
+    model_np, losses_np = train(dl_np, case)
+    model_torch, losses_torch = train(dl_torch, case)
     assert_same_state(model_np, model_torch, TRAJECTORY_RTOL, TRAJECTORY_ATOL)
     np.testing.assert_allclose(losses_np, losses_torch, rtol=TRAJECTORY_RTOL)
     moved = np.abs(to_array(model_np[0].weight) - to_array(small_mlp(dl_np)[0].weight)).max()
     assert moved > 1e-3                                        # the test compares trajectories that went somewhere
 
 
-@pytest.mark.parametrize("optimizer_name, kwargs", [
-    pytest.param("SGD", dict(lr=0.1, momentum=0.9), id="SGD-momentum"),
-    pytest.param("RMSprop", dict(lr=0.01), id="RMSprop"),
-    pytest.param("Adam", dict(lr=0.01), id="Adam"),
-    pytest.param("AdamW", dict(lr=0.01), id="AdamW"),
-])
-def test_lr_setter_changes_the_step_on_both_backends(dl_np, dl_torch, optimizer_name, kwargs):
-    changed = {dl.name: train(dl, optimizer_name, kwargs, n_steps=10, lr_change=(5, kwargs["lr"] / 10))[0]
+@pytest.mark.parametrize("case", params([BY_ID[id] for id in ["SGD-momentum", "RMSprop", "Adam", "AdamW"]]))
+def test_lr_setter_changes_the_step_on_both_backends(dl_np, dl_torch, case):
+    changed = {dl.name: train(dl, case, n_steps=10, lr_change=(5, case.kwargs["lr"] / 10))[0]
                for dl in (dl_np, dl_torch)}
-    unchanged = train(dl_np, optimizer_name, kwargs, n_steps=10)[0]
+    unchanged = train(dl_np, case, n_steps=10)[0]
     assert_same_state(changed["numpy"], changed["torch"], TRAJECTORY_RTOL, TRAJECTORY_ATOL)
     difference = np.abs(to_array(changed["numpy"][0].weight) - to_array(unchanged[0].weight)).max()
     assert difference > 1e-3
