@@ -87,9 +87,9 @@ def evaluate(model, loss_fn, X, Y, batch_size=512):
     return {"loss": loss, "accuracy": accuracy(outputs, Y)}
 
 
-def _diverged(value, epoch, step, optimizer):
+def _diverged(value, epoch, step, optimizer, what="the loss"):
     return TrainingDivergedError(
-        f"the loss became {value} at epoch {epoch}, step {step}: training diverged. Likely causes: a learning "
+        f"{what} became {value} at epoch {epoch}, step {step}: training diverged. Likely causes: a learning "
         f"rate too large (lr={optimizer.lr}); inputs that are not standardized or hold NaN/inf; exploding "
         f"gradients (try clip_grad_norm=1.0)."
     )
@@ -113,6 +113,22 @@ def _step(dl, model, loss_fn, optimizer, x, y, clip_grad_norm):
     return float(dl.to_numpy(loss)), outputs
 
 
+def _check_clip_grad_norm(max_norm):
+    """None (no clipping) or a finite number > 0: a zero norm would freeze learning, a negative one
+    reverse it, NaN wipe it out."""
+    if max_norm is None:
+        return
+    if isinstance(max_norm, bool) or not isinstance(max_norm, (int, float, np.number)) or not max_norm > 0 \
+            or not math.isfinite(max_norm):
+        raise ValueError(f"fit: clip_grad_norm must be None or a finite number > 0, got {max_norm!r}")
+
+
+def _parameters_are_finite(dl, model):
+    """True when no parameter holds NaN or inf (checked once per epoch: a step can break the weights
+    without the loss of that step showing it)."""
+    return all(bool(dl.is_finite(parameter.data)) for parameter in model.parameters())
+
+
 def fit(model, loss_fn, optimizer, X, Y, *, epochs=10, batch_size=32, validation_data=None, scheduler=None,
         clip_grad_norm=None, early_stopping_patience=None, restore_best=True, seed=0, progress=True):
     """Train `model` on NumPy arrays X, Y with mini-batches; returns a History.
@@ -123,6 +139,7 @@ def fit(model, loss_fn, optimizer, X, Y, *, epochs=10, batch_size=32, validation
     early_stopping_patience: stop when val loss has not improved for that many epochs
         (restore_best: then load the best epoch's weights back);
     seed: the order of the mini-batches (epoch e uses seed + e)."""
+    _check_clip_grad_norm(clip_grad_norm)
     dl = backend_of(model)
     history, best_loss, best_state, waited = History(), math.inf, None, 0
     epoch_bar = range(epochs)
@@ -141,13 +158,21 @@ def fit(model, loss_fn, optimizer, X, Y, *, epochs=10, batch_size=32, validation
             losses.append(loss * len(x))
             batch_accuracy = accuracy(dl.to_numpy(outputs), y)
             correct.append(None if batch_accuracy is None else batch_accuracy * len(x))
+        if not _parameters_are_finite(dl, model):
+            raise _diverged("NaN or inf", epoch, step, optimizer, what="a weight")
         history.lr.append(optimizer.lr)
         history.train_loss.append(sum(losses) / len(X))
         history.train_accuracy.append(None if correct[0] is None else sum(correct) / len(X))
         if scheduler is not None:
             scheduler.step()
         if validation_data is not None:
-            scores = evaluate(model, loss_fn, *validation_data)
+            try:
+                scores = evaluate(model, loss_fn, *validation_data)
+            except NonFiniteError as error:
+                raise _diverged("NaN or inf inside the model", epoch, step, optimizer,
+                                what="on the validation data, a value") from error
+            if not math.isfinite(scores["loss"]):
+                raise _diverged(scores["loss"], epoch, step, optimizer, what="the validation loss")
             history.val_loss.append(scores["loss"])
             history.val_accuracy.append(scores["accuracy"])
             if scores["loss"] < best_loss:
