@@ -44,7 +44,7 @@ browser:
 
 ## make lab: open the chapters in JupyterLab.
 lab: $(STAMP)
-	$(BIN)/jupyter lab chapters/
+	$(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) chapters/
 
 ## make bench: NumPy / torch-CPU time ratios, measured side by side.
 bench: $(STAMP)
