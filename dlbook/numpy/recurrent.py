@@ -23,7 +23,7 @@ What makes this as fast as torch on a CPU (float32, the default): W_ih x_t + b f
 matrix product before the loop; each call allocates its (T, G H, N) buffers once and the loop writes
 into them (out=...); whatever does not depend on the recursion (the derivatives of the gates) is
 computed for all steps at once, outside the loop; the weight gradients are one matrix product over all
-steps after the loop; the LSTM takes one tanh for its four gates, as sigma(z) = (1 + tanh(z / 2)) / 2.
+steps after the loop. The layouts, and the LSTM's four gates in one tanh, are in kernels.py.
 """
 
 import numpy as np
