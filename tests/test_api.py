@@ -10,6 +10,7 @@ import sys
 
 import numpy as np
 import pytest
+from catalogue import ABSTRACT, ALL, RECURRENT_CLASSES, public_classes
 
 import dlbook
 
@@ -27,9 +28,12 @@ CORE_OPTIMIZER_METHODS = ("step", "zero_grad")
 # torch arguments we leave out on purpose: deprecated (size_average, reduce) or about placement (device, dtype)
 TORCH_ONLY_ARGUMENTS = {"size_average", "reduce", "device", "dtype"}
 
-# names shared with torch.nn or torch.optim, whose constructors ours must follow
-TORCH_TWINS = ["Linear", "Dropout", "BatchNorm1d", "LeakyReLU", "GELU", "Softmax", "MSELoss",
-               "BCEWithLogitsLoss", "CrossEntropyLoss", "SGD", "RMSprop", "Adam", "AdamW"]
+# torch.nn.RNN, LSTM and GRU take (*args, **kwargs): their signature names no argument to compare with
+NO_TORCH_SIGNATURE = set(RECURRENT_CLASSES)
+# names shared with torch.nn or torch.optim (every catalogue class with a plain torch twin), whose
+# constructors ours must follow
+TORCH_TWINS = sorted({case.cls for case in ALL if case.twin is not None and case.twin_is_torch_nn}
+                     - NO_TORCH_SIGNATURE)
 
 TORCH_FREE_MODULES = ["dlbook.numpy", "dlbook.gradcheck", "dlbook.core.errors", "dlbook.core.init", "dlbook.data",
                       "dlbook.schedules", "dlbook.train", "dlbook.core.windows", "dlbook.autograd", "dlbook.viz",
@@ -147,10 +151,20 @@ def test_each_optimizer_method_has_one_signature_on_both_backends(dl_np, dl_torc
 
 @pytest.mark.parametrize("module", TORCH_FREE_MODULES)
 def test_module_never_imports_torch(module):
-    if importlib.util.find_spec(module) is None:
-        pytest.skip(f"{module} does not exist yet")
+    assert importlib.util.find_spec(module) is not None, f"{module} does not exist: rename it in TORCH_FREE_MODULES"
     result = run_python(f"import sys, {module}; assert 'torch' not in sys.modules, 'torch was imported'")
     assert result.returncode == 0, result.stderr
+
+
+def test_the_catalogue_covers_every_public_layer_loss_and_optimizer_class(dl):
+    # a class of the API without a case in tests/catalogue.py is in none of the gradient-check, parity,
+    # oracle, property and repr suites
+    assert set(ABSTRACT) <= public_classes(dl)
+    assert sorted(public_classes(dl) - set(ABSTRACT) - {case.cls for case in ALL}) == []
+
+
+def test_every_catalogue_case_exercises_a_public_class(dl):
+    assert sorted({case.cls for case in ALL} - public_classes(dl)) == []
 
 
 # --- argument names and defaults follow torch.nn / torch.optim -----------------------------------
@@ -184,7 +198,7 @@ def torch_compatibility_problems(ours, theirs):
 
 
 @pytest.mark.parametrize("name", TORCH_TWINS)
-def test_constructor_arguments_are_a_prefix_compatible_subset_of_torchs(dl, name):
+def test_constructor_arguments_are_a_prefix_compatible_subset_of_torchs(dl, torch, name):
     torch_twin = getattr(torch.optim, name, None) or getattr(torch.nn, name)
     assert torch_compatibility_problems(getattr(dl, name), torch_twin) == []
 

@@ -1,6 +1,7 @@
-"""Spatial layers (Conv2d, MaxPool2d, AvgPool2d, Flatten, BatchNorm2d) on both backends: gradients
-against finite differences, the two backends against each other, torch.nn as the oracle over random
-geometries, a CNN's state_dict carried from the NumPy backend into torch.nn, and clear errors.
+"""Spatial layers (Conv2d, MaxPool2d, AvgPool2d, Flatten, BatchNorm2d) on both backends, beyond what the
+catalogue suites check for every case (tests/catalogue.py: gradients in test_gradients, the two backends in
+test_parity, torch.nn in test_torch_oracle): pooling ties, torch.nn as the oracle over random geometries,
+a CNN's state_dict carried from the NumPy backend into torch.nn, output shapes and clear errors.
 
 Tolerances. Gradient checks run in float64: a right backward measures ~1e-10 relative, a wrong one
 1e-2 or more (see test_gradients.py), so 1e-6 separates them. Against torch.nn in float64 only the order
@@ -15,6 +16,7 @@ import re
 
 import numpy as np
 import pytest
+from catalogue import small_cnn, to_array, torch_cnn, warmed_up_batchnorm2d
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -22,8 +24,11 @@ from dlbook.core.errors import ShapeError
 from dlbook.data import load_digits
 from dlbook.gradcheck import gradcheck_report
 
-torch = pytest.importorskip("torch")
-nn = torch.nn
+try:                 # the tests that use torch ask for the `torch` fixture, which skips them without it
+    import torch
+    nn = torch.nn
+except ImportError:
+    torch = nn = None
 
 GRADCHECK_TOL = 1e-6                     # float64 relative error of a right backward: ~1e-10
 RTOL64, ATOL64 = 1e-10, 1e-12            # float64 against torch.nn: roundings only
@@ -34,11 +39,7 @@ ORACLE_SETTINGS = settings(max_examples=25, deadline=None, derandomize=True, dat
                            suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
-def as_numpy(x):
-    """A NumPy array of a backend array, torch tensor or Parameter."""
-    if hasattr(x, "detach"):
-        return x.detach().cpu().numpy()
-    return np.asarray(x.data if hasattr(x, "grad") else x)
+as_numpy = to_array
 
 
 def relu_like(shape, seed=0):
@@ -53,73 +54,7 @@ def forward_backward(dl, layer, x, dy):
     return as_numpy(y), as_numpy(grad_input), {name: as_numpy(p.grad) for name, p in layer.named_parameters()}
 
 
-# (id, make(dl) -> layer, input shape). The NumPy Conv2d has several ways to the same numbers (im2col
-# layout, col2im by offsets or by np.add.at, dL/dx as a full convolution): the ids name the one taken.
-LAYERS = [
-    ("Conv2d-3x3-pad1-channels-last-full-conv", lambda dl: dl.Conv2d(3, 4, 3, padding=1, seed=0), (2, 3, 5, 5)),
-    ("Conv2d-no-padding-full-conv", lambda dl: dl.Conv2d(3, 2, 3, seed=1), (2, 3, 5, 6)),
-    ("Conv2d-1-channel-channels-first-offset-loop", lambda dl: dl.Conv2d(1, 3, 3, padding=1, seed=2), (2, 1, 4, 17)),
-    ("Conv2d-1-channel-channels-first-add-at", lambda dl: dl.Conv2d(1, 3, 3, seed=3), (2, 1, 6, 6)),
-    ("Conv2d-rectangular-stride-padding", lambda dl: dl.Conv2d(2, 5, (3, 2), stride=(2, 1), padding=(1, 0), seed=4),
-     (2, 2, 7, 6)),
-    ("Conv2d-stride2-no-bias-channels-last-add-at", lambda dl: dl.Conv2d(4, 20, 2, stride=2, bias=False, seed=5),
-     (2, 4, 6, 6)),
-    ("Conv2d-16-channels-stride2-channels-last-offset-loop",
-     lambda dl: dl.Conv2d(16, 2, 3, stride=2, padding=1, seed=6), (1, 16, 5, 5)),
-    ("MaxPool2d-2", lambda dl: dl.MaxPool2d(2), (2, 3, 6, 6)),
-    ("MaxPool2d-2-odd-size", lambda dl: dl.MaxPool2d(2), (2, 2, 5, 7)),
-    ("MaxPool2d-3-stride1-pad1-overlapping", lambda dl: dl.MaxPool2d(3, stride=1, padding=1), (2, 2, 5, 5)),
-    ("MaxPool2d-rectangular", lambda dl: dl.MaxPool2d((2, 3), stride=(1, 2)), (2, 2, 5, 7)),
-    ("AvgPool2d-2", lambda dl: dl.AvgPool2d(2), (2, 3, 6, 6)),
-    ("AvgPool2d-3-stride2-pad1", lambda dl: dl.AvgPool2d(3, stride=2, padding=1), (2, 2, 7, 6)),
-    ("AvgPool2d-rectangular-overlapping", lambda dl: dl.AvgPool2d((3, 2), stride=1), (2, 2, 5, 5)),
-    ("Flatten", lambda dl: dl.Flatten(), (2, 3, 4, 5)),
-    ("Flatten-2-3", lambda dl: dl.Flatten(2, 3), (2, 3, 4, 5)),
-    ("BatchNorm2d-train", lambda dl: dl.BatchNorm2d(3), (4, 3, 3, 2)),
-    ("BatchNorm2d-eval", lambda dl: warmed_up_batchnorm(dl).eval(), (4, 3, 3, 2)),
-    ("BatchNorm2d-affine-False", lambda dl: dl.BatchNorm2d(3, affine=False), (4, 3, 3, 2)),
-    ("CNN", lambda dl: small_cnn(dl), (3, 1, 8, 8)),
-]
-
-
-def warmed_up_batchnorm(dl):
-    """A BatchNorm2d(3) whose gamma, beta and running statistics are away from their 1 / 0 start."""
-    layer = dl.BatchNorm2d(3)
-    dl.uniform(layer.weight, 0.5, 1.5, seed=1)
-    dl.normal(layer.bias, 0.0, 0.5, seed=2)
-    rng = np.random.default_rng(3)
-    for _ in range(3):
-        layer(dl.asarray(rng.normal(1.0, 2.0, (6, 3, 3, 2))))
-    return layer
-
-
-def small_cnn(dl, seed=0):
-    """The book's CNN shape at small width: conv-relu-pool twice, flatten, two dense layers."""
-    return dl.Sequential(
-        dl.Conv2d(1, 4, 3, padding=1, seed=seed), dl.ReLU(), dl.MaxPool2d(2),
-        dl.Conv2d(4, 6, 3, padding=1, seed=seed + 1), dl.ReLU(), dl.MaxPool2d(2),
-        dl.Flatten(), dl.Linear(6 * 2 * 2, 8, seed=seed + 2), dl.ReLU(), dl.Linear(8, 10, seed=seed + 3))
-
-
-def torch_cnn():
-    """The plain torch.nn twin of small_cnn (its own initial weights: tests load ours into it)."""
-    return nn.Sequential(
-        nn.Conv2d(1, 4, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Conv2d(4, 6, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Flatten(), nn.Linear(6 * 2 * 2, 8), nn.ReLU(), nn.Linear(8, 10))
-
-
-LAYER_PARAMS = [pytest.param(make, shape, id=name) for name, make, shape in LAYERS]
-
-
 # --- gradients against finite differences (float64) ----------------------------------------------
-
-
-@pytest.mark.parametrize("make_layer, input_shape", LAYER_PARAMS)
-def test_layer_backward_matches_finite_differences(dl, make_layer, input_shape):
-    dl.set_default_dtype(np.float64)
-    report = gradcheck_report(make_layer(dl), input_shape=input_shape)
-    assert max(report.values()) < GRADCHECK_TOL, report
 
 
 def test_maxpool_backward_matches_finite_differences_where_windows_overlap_and_share_a_maximum(dl):
@@ -135,22 +70,8 @@ def test_maxpool_backward_matches_finite_differences_where_windows_overlap_and_s
 # --- NumPy backend against the torch backend (float32) --------------------------------------------
 
 
-@pytest.mark.parametrize("make_layer, input_shape", LAYER_PARAMS)
-def test_layer_gives_the_same_output_and_gradients_on_both_backends(dl_np, dl_torch, make_layer, input_shape):
-    rng = np.random.default_rng(0)
-    x = rng.normal(0.5, 2.0, input_shape)
-    dy = rng.standard_normal(make_layer(dl_np)(dl_np.asarray(x)).shape)
-    y_np, grad_np, param_grads_np = forward_backward(dl_np, make_layer(dl_np), x, dy)
-    y_torch, grad_torch, param_grads_torch = forward_backward(dl_torch, make_layer(dl_torch), x, dy)
-    np.testing.assert_allclose(y_np, y_torch, rtol=RTOL32, atol=ATOL32)
-    np.testing.assert_allclose(grad_np, grad_torch, rtol=RTOL32, atol=ATOL32)
-    assert list(param_grads_np) == list(param_grads_torch)
-    for name in param_grads_np:
-        np.testing.assert_allclose(param_grads_np[name], param_grads_torch[name], rtol=RTOL32, atol=ATOL32)
-
-
 @pytest.mark.parametrize("pool_args", [(2,), (3, 1, 1), ((2, 3), (1, 2))], ids=["2", "3-stride1-pad1", "2x3"])
-def test_maxpool_sends_the_gradient_to_the_first_maximum_of_tied_windows_as_torch(dl, pool_args):
+def test_maxpool_sends_the_gradient_to_the_first_maximum_of_tied_windows_as_torch(dl, torch, pool_args):
     x = relu_like((3, 4, 6, 6))
     x[0, 0, :2, :2] = 0.0                                           # a window of four equal zeros
     x[1, 1, :3, :3] = 2.5                                           # ties across overlapping windows too
@@ -216,7 +137,7 @@ def check_against_torch(dl, layer, twin, x, seed):
 
 @ORACLE_SETTINGS
 @given(geometry=geometries(), out_channels=st.integers(1, 6), bias=st.booleans(), seed=st.integers(0, 2**16))
-def test_conv2d_equals_torch_nn_conv2d_for_any_geometry(dl, geometry, out_channels, bias, seed):
+def test_conv2d_equals_torch_nn_conv2d_for_any_geometry(dl, torch, geometry, out_channels, bias, seed):
     kernel, stride, padding, shape = geometry
     dl.set_default_dtype(np.float64)
     layer = dl.Conv2d(shape[1], out_channels, kernel, stride, padding, bias=bias, seed=seed)
@@ -226,7 +147,7 @@ def test_conv2d_equals_torch_nn_conv2d_for_any_geometry(dl, geometry, out_channe
 
 @ORACLE_SETTINGS
 @given(geometry=geometries(pooling=True), seed=st.integers(0, 2**16))
-def test_maxpool2d_equals_torch_nn_maxpool2d_for_any_geometry_also_on_ties(dl, geometry, seed):
+def test_maxpool2d_equals_torch_nn_maxpool2d_for_any_geometry_also_on_ties(dl, torch, geometry, seed):
     kernel, stride, padding, shape = geometry
     dl.set_default_dtype(np.float64)
     x = np.round(relu_like(shape, seed), 1)                       # zeros and repeated values: ties
@@ -235,7 +156,7 @@ def test_maxpool2d_equals_torch_nn_maxpool2d_for_any_geometry_also_on_ties(dl, g
 
 @ORACLE_SETTINGS
 @given(geometry=geometries(pooling=True), seed=st.integers(0, 2**16))
-def test_avgpool2d_equals_torch_nn_avgpool2d_for_any_geometry(dl, geometry, seed):
+def test_avgpool2d_equals_torch_nn_avgpool2d_for_any_geometry(dl, torch, geometry, seed):
     kernel, stride, padding, shape = geometry
     dl.set_default_dtype(np.float64)
     x = np.random.default_rng(seed).standard_normal(shape)
@@ -243,16 +164,16 @@ def test_avgpool2d_equals_torch_nn_avgpool2d_for_any_geometry(dl, geometry, seed
 
 
 @pytest.mark.parametrize("start_dim, end_dim", [(1, -1), (0, -1), (2, 3), (1, 2), (-3, -2), (3, 3)])
-def test_flatten_equals_torch_nn_flatten(dl, start_dim, end_dim):
+def test_flatten_equals_torch_nn_flatten(dl, torch, start_dim, end_dim):
     dl.set_default_dtype(np.float64)
     x = np.random.default_rng(0).standard_normal((2, 3, 4, 5))
     check_against_torch(dl, dl.Flatten(start_dim, end_dim), nn.Flatten(start_dim, end_dim), x, 0)
 
 
 @pytest.mark.parametrize("training", [True, False], ids=["train", "eval"])
-def test_batchnorm2d_equals_torch_nn_batchnorm2d(dl, training):
+def test_batchnorm2d_equals_torch_nn_batchnorm2d(dl, torch, training):
     dl.set_default_dtype(np.float64)
-    layer = warmed_up_batchnorm(dl).train(training)
+    layer = warmed_up_batchnorm2d(dl).train(training)
     x = np.random.default_rng(0).normal(1.0, 2.0, (5, 3, 4, 3))
     check_against_torch(dl, layer, nn.BatchNorm2d(3).train(training), x, 0)
 
@@ -260,7 +181,7 @@ def test_batchnorm2d_equals_torch_nn_batchnorm2d(dl, training):
 # --- a CNN trained with the NumPy backend runs in plain torch.nn ----------------------------------
 
 
-def test_a_cnn_trained_with_the_numpy_backend_loads_into_torch_nn_and_gives_the_same_outputs(dl_np):
+def test_a_cnn_trained_with_the_numpy_backend_loads_into_torch_nn_and_gives_the_same_outputs(dl_np, torch):
     X, y = load_digits(flatten=False)
     model = small_cnn(dl_np)
     loss_fn, optimizer = dl_np.CrossEntropyLoss(), dl_np.Adam(model.parameters(), lr=1e-2)
@@ -273,7 +194,7 @@ def test_a_cnn_trained_with_the_numpy_backend_loads_into_torch_nn_and_gives_the_
         optimizer.step()
     assert all(not np.array_equal(start[key], value) for key, value in model.state_dict().items())  # it trained
 
-    twin = torch_cnn()
+    twin = torch_cnn(torch)
     twin.load_state_dict({key: torch.as_tensor(np.array(value)) for key, value in model.state_dict().items()})
     x = X[500:600]
     with torch.no_grad():
@@ -281,8 +202,8 @@ def test_a_cnn_trained_with_the_numpy_backend_loads_into_torch_nn_and_gives_the_
     np.testing.assert_allclose(model.eval()(dl_np.asarray(x)), expected, rtol=RTOL32, atol=ATOL32)
 
 
-def test_a_torch_nn_cnn_loads_into_both_backends_and_gives_the_same_outputs(dl):
-    twin = torch_cnn()
+def test_a_torch_nn_cnn_loads_into_both_backends_and_gives_the_same_outputs(dl, torch):
+    twin = torch_cnn(torch)
     model = small_cnn(dl)
     model.load_state_dict(twin.state_dict())
     x = np.random.default_rng(0).random((7, 1, 8, 8)).astype(np.float32)
@@ -292,24 +213,6 @@ def test_a_torch_nn_cnn_loads_into_both_backends_and_gives_the_same_outputs(dl):
 
 
 # --- API and bad input ----------------------------------------------------------------------------
-
-
-SPATIAL = ["Conv2d", "MaxPool2d", "AvgPool2d", "Flatten", "BatchNorm2d"]
-
-
-@pytest.mark.parametrize("name", SPATIAL)
-def test_constructor_arguments_are_torchs_first_arguments_with_torchs_defaults(dl, name):
-    # keyword-only `seed` is ours; Conv2d's `bias` is keyword-only, since torch's 6th positional is dilation
-    import inspect
-
-    torch_params = inspect.signature(getattr(nn, name)).parameters
-    positional = [p for p in torch_params.values() if p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD]
-    for index, param in enumerate(inspect.signature(getattr(dl, name)).parameters.values()):
-        if param.name == "seed":
-            continue
-        assert param.name in torch_params and torch_params[param.name].default == param.default, param.name
-        if param.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD:
-            assert positional[index].name == param.name
 
 
 def test_conv2d_keeps_torchs_attributes_and_state_dict_shapes(dl):

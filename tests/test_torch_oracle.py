@@ -9,15 +9,28 @@ float64 and to rtol = atol = 1e-6 in float32 (~8 float32 ulps of values of size 
 third of that tolerance, and 3e-4 of the float64 one).
 """
 
-import itertools
 import math
 
 import numpy as np
 import pytest
-from builders import batchnorm, class_indices, class_probabilities
+from catalogue import (
+    BY_ID,
+    LAYERS,
+    LOSSES,
+    OPTIMIZERS,
+    batchnorm,
+    example_input,
+    forward_backward,
+    params,
+    to_array,
+    torch_forward_backward,
+)
 
-torch = pytest.importorskip("torch")
-nn = torch.nn
+try:                 # the tests that use torch ask for the `torch` fixture, which skips them without it
+    import torch
+    nn = torch.nn
+except ImportError:
+    torch = nn = None
 
 RTOL64, ATOL64 = 1e-10, 1e-12           # float64: roundings only (see the module docstring)
 RTOL32, ATOL32 = 1e-6, 1e-6             # float32: a few ulps, after 25 optimizer steps
@@ -25,7 +38,7 @@ RTOL_FLOAT32_FORWARD, ATOL_FLOAT32_FORWARD = 1e-5, 1e-6   # float32 model output
 
 
 @pytest.fixture
-def torch_seeded():
+def torch_seeded(torch):
     """torch's global generator seeded with 0 for this test only (torch.nn draws from it); restored after."""
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(0)
@@ -52,15 +65,14 @@ def optional_tensor(values):
     return None if values is None else torch.as_tensor(values)
 
 
-def as_numpy(x):
-    return x.detach().numpy() if isinstance(x, torch.Tensor) else np.asarray(x)
+as_numpy = to_array
 
 
-def twin_with_same_state(layer_np, make_torch):
-    """The torch.nn twin, in float64, holding the NumPy layer's parameters and buffers."""
+def twin_with_same_state(layer, make_torch):
+    """The torch.nn twin, in float64, holding our layer's parameters and buffers."""
     twin = make_torch().double()
-    twin.load_state_dict(to_torch(layer_np.state_dict()))
-    return twin.train(layer_np.training)
+    twin.load_state_dict(to_torch({key: to_array(value) for key, value in layer.state_dict().items()}))
+    return twin.train(layer.training)
 
 
 def run_numpy(layer, x, dy):
@@ -90,53 +102,26 @@ def assert_same_results(results_np, results_torch):
 # ---------------------------------------------------------------- layers
 
 
-# (id, make NumPy layer(dl), make torch.nn twin(), input shape)
-LAYERS = [
-    ("Linear", lambda dl: dl.Linear(4, 3, seed=0), lambda: nn.Linear(4, 3), (5, 4)),
-    ("Linear-no-bias", lambda dl: dl.Linear(4, 3, bias=False, seed=0), lambda: nn.Linear(4, 3, bias=False), (5, 4)),
-    ("Linear-3d-input", lambda dl: dl.Linear(4, 3, seed=0), lambda: nn.Linear(4, 3), (2, 5, 4)),
-    ("BatchNorm1d-train-2d", lambda dl: batchnorm(dl), lambda: nn.BatchNorm1d(4), (6, 4)),
-    ("BatchNorm1d-train-3d", lambda dl: batchnorm(dl), lambda: nn.BatchNorm1d(4), (5, 4, 3)),
-    ("BatchNorm1d-eps-momentum", lambda dl: batchnorm(dl, eps=1e-2, momentum=0.3),
-     lambda: nn.BatchNorm1d(4, eps=1e-2, momentum=0.3), (6, 4)),
-    ("BatchNorm1d-affine-False", lambda dl: batchnorm(dl, affine=False),
-     lambda: nn.BatchNorm1d(4, affine=False), (6, 4)),
-    ("BatchNorm1d-untracked-eval", lambda dl: batchnorm(dl, track_running_stats=False).eval(),
-     lambda: nn.BatchNorm1d(4, track_running_stats=False), (5, 4, 3)),
-    ("Dropout-eval", lambda dl: dl.Dropout(0.3, seed=0).eval(), lambda: nn.Dropout(0.3), (5, 4)),
-    ("Sigmoid", lambda dl: dl.Sigmoid(), lambda: nn.Sigmoid(), (5, 4)),
-    ("Tanh", lambda dl: dl.Tanh(), lambda: nn.Tanh(), (5, 4)),
-    ("ReLU", lambda dl: dl.ReLU(), lambda: nn.ReLU(), (5, 4)),
-    ("LeakyReLU-default", lambda dl: dl.LeakyReLU(), lambda: nn.LeakyReLU(), (5, 4)),
-    ("LeakyReLU-0.2", lambda dl: dl.LeakyReLU(0.2), lambda: nn.LeakyReLU(0.2), (5, 4)),
-    ("GELU", lambda dl: dl.GELU(), lambda: nn.GELU(), (5, 4)),
-    ("GELU-tanh", lambda dl: dl.GELU(approximate="tanh"), lambda: nn.GELU(approximate="tanh"), (5, 4)),
-    ("Softmax-dim0", lambda dl: dl.Softmax(dim=0), lambda: nn.Softmax(dim=0), (5, 4)),
-    ("Softmax-dim1", lambda dl: dl.Softmax(dim=1), lambda: nn.Softmax(dim=1), (5, 4)),
-    ("Softmax-dim-1-3d", lambda dl: dl.Softmax(dim=-1), lambda: nn.Softmax(dim=-1), (2, 3, 4)),
-    ("Sequential-MLP", lambda dl: dl.Sequential(
-        dl.Linear(4, 8, seed=0), dl.BatchNorm1d(8), dl.ReLU(), dl.Linear(8, 8, seed=2), dl.GELU(),
-        dl.Linear(8, 3, seed=3), dl.Softmax(dim=1)),
-     lambda: nn.Sequential(nn.Linear(4, 8), nn.BatchNorm1d(8), nn.ReLU(), nn.Linear(8, 8), nn.GELU(),
-                           nn.Linear(8, 3), nn.Softmax(dim=1)), (6, 4)),
-]
-
-
-@pytest.mark.parametrize("make_np, make_torch, input_shape", [
-    pytest.param(make_np, make_torch, shape, id=name) for name, make_np, make_torch, shape in LAYERS])
-def test_layer_output_and_gradients_equal_torch_nn(dl64, make_np, make_torch, input_shape):
-    rng = np.random.default_rng(0)
-    x = rng.normal(0.5, 2.0, input_shape)                  # ReLU and friends: no input within 1e-6 of a kink
-    dy = rng.standard_normal(make_np(dl64)(x).shape)
-    layer = make_np(dl64)
-    twin = twin_with_same_state(layer, make_torch)
-    results_np, results_torch = run_numpy(layer, x, dy), run_torch(twin, x, dy)
-    assert_same_results(results_np, results_torch)
+@pytest.mark.parametrize("case", params([case for case in LAYERS if case.twin is not None and not case.random]))
+def test_layer_output_and_gradients_equal_torch_nn(dl, float64, torch, case):
+    x = example_input(case)
+    layer = case.build(dl)
+    twin = twin_with_same_state(layer, lambda: case.twin(torch))
+    ys, grad_input, param_grads, dys = forward_backward(dl, layer, x)
+    ys_torch, grad_input_torch, param_grads_torch = torch_forward_backward(torch, twin, x, dys)
+    assert len(ys) == len(ys_torch)
+    for y, y_torch in zip(ys, ys_torch):
+        assert_close64(y, y_torch)
+    assert_close64(grad_input, grad_input_torch)
+    assert list(param_grads) == list(param_grads_torch)
+    for name in param_grads:
+        assert_close64(param_grads[name], param_grads_torch[name])
+    assert list(layer.state_dict()) == list(twin.state_dict())
     for key, value in twin.state_dict().items():            # running statistics moved alike
         assert_close64(layer.state_dict()[key], value)
 
 
-def test_dropout_keeps_each_unit_scaled_by_one_over_one_minus_p_as_torch(dl64, torch_seeded):
+def test_dropout_keeps_each_unit_scaled_by_one_over_one_minus_p_as_torch(dl64, torch, torch_seeded):
     x = np.random.default_rng(0).uniform(1.0, 2.0, (200, 50))
     y_np = dl64.Dropout(0.3, seed=0)(x)
     y_torch = as_numpy(nn.Dropout(0.3)(torch.as_tensor(x)))
@@ -147,7 +132,7 @@ def test_dropout_keeps_each_unit_scaled_by_one_over_one_minus_p_as_torch(dl64, t
 
 
 @pytest.mark.parametrize("p", [0.0, 1.0])
-def test_dropout_with_p_zero_or_one_equals_torch(dl64, p):
+def test_dropout_with_p_zero_or_one_equals_torch(dl64, torch, p):
     x = np.random.default_rng(0).standard_normal((5, 4))
     np.testing.assert_array_equal(dl64.Dropout(p, seed=0)(x), as_numpy(nn.Dropout(p)(torch.as_tensor(x))))
 
@@ -157,7 +142,7 @@ def test_dropout_with_p_zero_or_one_equals_torch(dl64, p):
 
 @pytest.mark.parametrize("momentum", [0.1, 0.5, None], ids=["momentum-0.1", "momentum-0.5", "momentum-None"])
 @pytest.mark.parametrize("input_shape", [(8, 4), (6, 4, 5)], ids=["2d", "3d"])
-def test_batchnorm_running_statistics_and_eval_output_equal_torch(dl64, momentum, input_shape):
+def test_batchnorm_running_statistics_and_eval_output_equal_torch(dl64, torch, momentum, input_shape):
     layer = batchnorm(dl64, momentum=momentum)
     twin = twin_with_same_state(layer, lambda: nn.BatchNorm1d(4, momentum=momentum))
     rng = np.random.default_rng(0)
@@ -176,11 +161,6 @@ def test_batchnorm_running_statistics_and_eval_output_equal_torch(dl64, momentum
 
 # ---------------------------------------------------------------- losses
 
-CLASS_WEIGHT = np.array([0.5, 2.0, 1.0, 3.0])
-POS_WEIGHT = np.array([3.0, 0.5, 1.0, 2.0])
-REDUCTIONS = ["mean", "sum", "none"]
-
-
 def loss_results(loss_fn, x, target, dy):
     """Loss value and dL/dx (dy = dL/dloss, per element for reduction='none') of a NumPy or torch loss."""
     if isinstance(loss_fn, nn.Module):
@@ -192,145 +172,30 @@ def loss_results(loss_fn, x, target, dy):
     return loss, loss_fn.backward(dy)
 
 
-def assert_loss_equals_torch(loss_np, loss_torch, x, target):
-    dy = np.random.default_rng(5).standard_normal(x.shape[:1] + x.shape[2:]) if loss_np.reduction == "none" else 1.0
-    value_np, grad_np = loss_results(loss_np, x, target, dy)
-    value_torch, grad_torch = loss_results(loss_torch, x, target, dy)
-    assert np.shape(value_np) == tuple(value_torch.shape)
-    assert_close64(value_np, value_torch)
-    assert_close64(grad_np, grad_torch)
+@pytest.mark.parametrize("case", params(LOSSES))
+def test_loss_value_and_gradient_equal_torch_nn(dl, float64, torch, case):
+    loss_fn, twin = case.build(dl), case.twin(torch).double()
+    value = loss_fn(dl.asarray(case.input), dl.asarray(case.target))
+    dy = np.random.default_rng(5).standard_normal(tuple(value.shape)) if loss_fn.reduction == "none" else 1.0
+    grad = loss_fn.backward(dl.asarray(dy))
+    value_torch, grad_torch = loss_results(twin, case.input, case.target, dy)
+    assert tuple(value.shape) == tuple(value_torch.shape)
+    assert_close64(value, value_torch)
+    assert_close64(grad, grad_torch)
 
 
-@pytest.mark.parametrize("reduction", REDUCTIONS)
-@pytest.mark.parametrize("input_shape", [(6, 4), (3, 4, 5)], ids=["2d", "3d"])
-def test_mse_loss_equals_torch(dl64, reduction, input_shape):
-    rng = np.random.default_rng(0)
-    x, target = rng.standard_normal(input_shape), rng.standard_normal(input_shape)
-    dy = rng.standard_normal(input_shape) if reduction == "none" else 1.0
-    value_np, grad_np = loss_results(dl64.MSELoss(reduction=reduction), x, target, dy)
-    value_torch, grad_torch = loss_results(nn.MSELoss(reduction=reduction), x, target, dy)
-    assert_close64(value_np, value_torch)
-    assert_close64(grad_np, grad_torch)
-
-
-@pytest.mark.parametrize("reduction", REDUCTIONS)
-@pytest.mark.parametrize("weight, pos_weight", [(None, None), (CLASS_WEIGHT, None), (None, POS_WEIGHT),
-                                                (CLASS_WEIGHT, POS_WEIGHT)],
-                         ids=["plain", "weight", "pos_weight", "weight-pos_weight"])
-@pytest.mark.parametrize("targets", ["soft", "hard"])
-def test_bce_with_logits_loss_equals_torch(dl64, weight, pos_weight, reduction, targets):
-    rng = np.random.default_rng(0)
-    x = 4 * rng.standard_normal((6, 4))                      # logits up to ~10: the stable form matters
-    target = rng.random((6, 4)) if targets == "soft" else (rng.random((6, 4)) > 0.5).astype(float)
-    dy = rng.standard_normal((6, 4)) if reduction == "none" else 1.0
-    value_np, grad_np = loss_results(dl64.BCEWithLogitsLoss(weight, reduction, pos_weight), x, target, dy)
-    value_torch, grad_torch = loss_results(
-        nn.BCEWithLogitsLoss(optional_tensor(weight), reduction=reduction, pos_weight=optional_tensor(pos_weight)),
-        x, target, dy)
-    assert_close64(value_np, value_torch)
-    assert_close64(grad_np, grad_torch)
-
-
-# ignore: (id, ignore_index given to the loss, value written into a third of the targets)
-IGNORES = [("no-ignored", None, None), ("ignore_index-2", 2, 2), ("default-minus-100", None, -100)]
-CE_INDEX_CASES = [
-    pytest.param(weighted, ignore_index, ignored, smoothing, reduction, shape,
-                 id=f"{'weight' if weighted else 'unweighted'}-{ignore_id}-smoothing{smoothing}-{reduction}-{dims}")
-    for weighted, (ignore_id, ignore_index, ignored), smoothing, reduction, (dims, shape) in itertools.product(
-        [False, True], IGNORES, [0.0, 0.15], REDUCTIONS, [("2d", (6, 4)), ("3d", (3, 4, 5))])
-]
-
-
-@pytest.mark.parametrize("weighted, ignore_index, ignored, label_smoothing, reduction, input_shape", CE_INDEX_CASES)
-def test_cross_entropy_with_class_indices_equals_torch(dl64, weighted, ignore_index, ignored, label_smoothing,
-                                                       reduction, input_shape):
-    x = np.random.default_rng(0).standard_normal(input_shape)
-    target = class_indices(input_shape[:1] + input_shape[2:], ignore_index=ignored)
-    kwargs = dict(reduction=reduction, label_smoothing=label_smoothing)
-    if ignore_index is not None:
-        kwargs["ignore_index"] = ignore_index
-    weight = CLASS_WEIGHT if weighted else None
-    loss_np = dl64.CrossEntropyLoss(weight, **kwargs)
-    loss_torch = nn.CrossEntropyLoss(optional_tensor(weight), **kwargs)
-    assert_loss_equals_torch(loss_np, loss_torch, x, target)
-
-
-@pytest.mark.parametrize("reduction", REDUCTIONS)
-@pytest.mark.parametrize("label_smoothing", [0.0, 0.15], ids=["no-smoothing", "smoothing"])
-@pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weight"])
-@pytest.mark.parametrize("input_shape", [(6, 4), (3, 4, 5)], ids=["2d", "3d"])
-def test_cross_entropy_with_class_probabilities_equals_torch(dl64, weighted, label_smoothing, reduction,
-                                                             input_shape):
-    x = np.random.default_rng(0).standard_normal(input_shape)
-    target = class_probabilities(input_shape)
-    weight = CLASS_WEIGHT if weighted else None
-    loss_np = dl64.CrossEntropyLoss(weight, reduction=reduction, label_smoothing=label_smoothing)
-    loss_torch = nn.CrossEntropyLoss(optional_tensor(weight), reduction=reduction, label_smoothing=label_smoothing)
-    assert_loss_equals_torch(loss_np, loss_torch, x, target)
-
-
-@pytest.mark.parametrize("make_np, make_torch", [
-    pytest.param(lambda dl: dl.CrossEntropyLoss(weight=CLASS_WEIGHT),
-                 lambda: nn.CrossEntropyLoss(weight=torch.as_tensor(CLASS_WEIGHT)), id="CrossEntropyLoss-weight"),
-    pytest.param(lambda dl: dl.CrossEntropyLoss(), lambda: nn.CrossEntropyLoss(), id="CrossEntropyLoss"),
-    pytest.param(lambda dl: dl.BCEWithLogitsLoss(weight=CLASS_WEIGHT, pos_weight=POS_WEIGHT),
-                 lambda: nn.BCEWithLogitsLoss(weight=torch.as_tensor(CLASS_WEIGHT),
-                                              pos_weight=torch.as_tensor(POS_WEIGHT)),
-                 id="BCEWithLogitsLoss-weight-pos_weight"),
-    pytest.param(lambda dl: dl.BCEWithLogitsLoss(pos_weight=POS_WEIGHT),
-                 lambda: nn.BCEWithLogitsLoss(pos_weight=torch.as_tensor(POS_WEIGHT)),
-                 id="BCEWithLogitsLoss-pos_weight"),
-])
-def test_loss_state_dict_holds_its_class_weights_as_torch(dl64, make_np, make_torch):
-    state_np, state_torch = make_np(dl64).state_dict(), make_torch().state_dict()
-    assert list(state_np) == list(state_torch)
-    for key in state_np:
-        assert_close64(state_np[key], state_torch[key])
-
-
-def test_cross_entropy_is_stable_for_large_logits_as_torch(dl64):
-    x = np.array([[1000.0, 0.0, -1000.0], [-500.0, 500.0, 0.0]])
-    target = np.array([2, 1])
-    assert_loss_equals_torch(dl64.CrossEntropyLoss(), nn.CrossEntropyLoss(), x, target)
+@pytest.mark.parametrize("case", params(LOSSES))
+def test_loss_state_dict_holds_its_class_weights_as_torch(dl, float64, torch, case):
+    state, state_torch = case.build(dl).state_dict(), case.twin(torch).double().state_dict()
+    assert list(state) == list(state_torch)
+    for key in state:
+        assert_close64(state[key], state_torch[key])
 
 
 # ---------------------------------------------------------------- optimizers
 
 N_STEPS = 25
 SHAPES = [(4, 3), (3,), (2, 2, 2)]
-
-
-def sgd_cases():
-    for momentum, dampening, nesterov in [(0, 0, False), (0, 0.3, False), (0.9, 0, False), (0.9, 0, True),
-                                          (0.9, 0.3, False)]:
-        for weight_decay, maximize in itertools.product([0, 0.05], [False, True]):
-            yield dict(lr=0.1, momentum=momentum, dampening=dampening, nesterov=nesterov,
-                       weight_decay=weight_decay, maximize=maximize)
-
-
-def rmsprop_cases():
-    for alpha, momentum, centered, weight_decay, maximize in itertools.product(
-            [0.99, 0.8], [0, 0.7], [False, True], [0, 0.05], [False, True]):
-        yield dict(lr=0.01, alpha=alpha, momentum=momentum, centered=centered, weight_decay=weight_decay,
-                   maximize=maximize)
-
-
-def adam_cases(weight_decays):
-    for betas, eps, weight_decay, amsgrad, maximize in itertools.product(
-            [(0.9, 0.999), (0.5, 0.8)], [1e-8, 1e-3], weight_decays, [False, True], [False, True]):
-        yield dict(lr=0.01, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad, maximize=maximize)
-
-
-def case_id(kwargs):
-    return "-".join(f"{key}={value}" for key, value in kwargs.items() if key != "lr")
-
-
-OPTIMIZER_CASES = [
-    pytest.param(name, kwargs, id=f"{name}-{case_id(kwargs)}")
-    for name, cases in [("SGD", sgd_cases()), ("RMSprop", rmsprop_cases()), ("Adam", adam_cases([0, 0.05])),
-                        ("AdamW", adam_cases([0, 0.1]))]
-    for kwargs in cases
-]
 
 
 def gradient_sequence(dtype, seed=0):
@@ -347,8 +212,9 @@ def gradient_sequence(dtype, seed=0):
     return steps
 
 
-def run_optimizers(dl, name, kwargs, dtype, lr_schedule=None, groups=None):
-    """The NumPy optimizer and torch.optim's, fed identical parameters and gradients for N_STEPS.
+def run_optimizers(dl, case, dtype, lr_schedule=None, groups=None):
+    """The NumPy optimizer of a catalogue case and its torch.optim twin, fed identical parameters and
+    gradients for N_STEPS.
     Yields (NumPy parameters, torch parameters) after each step."""
     dl.set_default_dtype(dtype)
     rng = np.random.default_rng(1)
@@ -356,13 +222,13 @@ def run_optimizers(dl, name, kwargs, dtype, lr_schedule=None, groups=None):
     params_np = [dl.Parameter(values.copy()) for values in initial]
     params_torch = [nn.Parameter(torch.tensor(values)) for values in initial]
     if groups is None:
-        optimizer_np = getattr(dl, name)(params_np, **kwargs)
-        optimizer_torch = getattr(torch.optim, name)(params_torch, **kwargs)
+        optimizer_np = case.build(dl, params_np)
+        optimizer_torch = case.twin(torch, params_torch)
     else:
-        optimizer_np = getattr(dl, name)([dict(group, params=[params_np[i] for i in group["params"]])
-                                          for group in groups], **kwargs)
-        optimizer_torch = getattr(torch.optim, name)([dict(group, params=[params_torch[i] for i in group["params"]])
-                                                      for group in groups], **kwargs)
+        optimizer_np = case.build(dl, [dict(group, params=[params_np[i] for i in group["params"]])
+                                       for group in groups])
+        optimizer_torch = case.twin(torch, [dict(group, params=[params_torch[i] for i in group["params"]])
+                                            for group in groups])
     for step, grads in enumerate(gradient_sequence(dtype)):
         if lr_schedule is not None:
             optimizer_np.lr = lr_schedule(step)
@@ -387,26 +253,23 @@ def assert_same_params(params_np, params_torch, dtype):
 
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
-@pytest.mark.parametrize("name, kwargs", OPTIMIZER_CASES)
-def test_optimizer_equals_torch_optim_step_by_step(dl_np, name, kwargs, dtype):
-    for params_np, params_torch in run_optimizers(dl_np, name, kwargs, dtype):
+@pytest.mark.parametrize("case", params(OPTIMIZERS))
+def test_optimizer_equals_torch_optim_step_by_step(dl_np, torch, case, dtype):
+    for params_np, params_torch in run_optimizers(dl_np, case, dtype):
         assert_same_params(params_np, params_torch, dtype)
 
 
-@pytest.mark.parametrize("name, kwargs", [("SGD", dict(lr=0.1, momentum=0.9)), ("RMSprop", dict(lr=0.01)),
-                                          ("Adam", dict(lr=0.01)), ("AdamW", dict(lr=0.01))],
-                         ids=["SGD", "RMSprop", "Adam", "AdamW"])
-def test_optimizer_with_lr_set_every_step_equals_torch_optim(dl_np, name, kwargs):
-    schedule = lambda step: kwargs["lr"] / (1 + 0.3 * step)         # noqa: E731 - inverse-time decay
-    for params_np, params_torch in run_optimizers(dl_np, name, kwargs, "float64", lr_schedule=schedule):
+@pytest.mark.parametrize("case", params([BY_ID[id] for id in ["SGD-momentum", "RMSprop", "Adam", "AdamW"]]))
+def test_optimizer_with_lr_set_every_step_equals_torch_optim(dl_np, torch, case):
+    schedule = lambda step: case.kwargs["lr"] / (1 + 0.3 * step)         # noqa: E731 - inverse-time decay
+    for params_np, params_torch in run_optimizers(dl_np, case, "float64", lr_schedule=schedule):
         assert_same_params(params_np, params_torch, "float64")
 
 
-@pytest.mark.parametrize("name, kwargs", [("SGD", dict(lr=0.1, momentum=0.9)), ("Adam", dict(lr=0.01))],
-                         ids=["SGD", "Adam"])
-def test_optimizer_param_groups_with_their_own_settings_equal_torch_optim(dl_np, name, kwargs):
-    groups = [dict(params=[0, 2]), dict(params=[1], lr=0.5 * kwargs["lr"], weight_decay=0.1)]
-    for params_np, params_torch in run_optimizers(dl_np, name, kwargs, "float64", groups=groups):
+@pytest.mark.parametrize("case", params([BY_ID["SGD-momentum"], BY_ID["Adam"]]))
+def test_optimizer_param_groups_with_their_own_settings_equal_torch_optim(dl_np, torch, case):
+    groups = [dict(params=[0, 2]), dict(params=[1], lr=0.5 * case.kwargs["lr"], weight_decay=0.1)]
+    for params_np, params_torch in run_optimizers(dl_np, case, "float64", groups=groups):
         assert_same_params(params_np, params_torch, "float64")
 
 
@@ -421,7 +284,7 @@ def test_optimizer_leaves_a_parameter_without_grad_untouched(dl_np):
 
 @pytest.mark.parametrize("max_norm, norm_type", [(0.5, 2.0), (0.5, 1.0), (0.5, float("inf")), (100.0, 2.0)],
                          ids=["l2", "l1", "inf", "no-clipping"])
-def test_clip_grad_norm_equals_torch(dl64, max_norm, norm_type):
+def test_clip_grad_norm_equals_torch(dl64, torch, max_norm, norm_type):
     rng = np.random.default_rng(0)
     grads = [rng.standard_normal(shape) for shape in SHAPES]
     params_np = [dl64.Parameter(np.zeros(shape)) for shape in SHAPES]
@@ -455,7 +318,7 @@ INITS = [
     pytest.param(name, kwargs, id="-".join([name] + [f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}"
                                                      for k, v in kwargs.items()]))
     for name, kwargs in INITS])
-def test_init_has_torch_nn_init_distribution(dl_np, init_name, kwargs):
+def test_init_has_torch_nn_init_distribution(dl_np, torch, init_name, kwargs):
     weight_np = getattr(dl_np, init_name)(np.empty(SHAPE), **kwargs, seed=0)
     weight_torch = as_numpy(getattr(nn.init, init_name + "_")(torch.empty(SHAPE, dtype=torch.float64), **kwargs,
                                                                 generator=torch.Generator().manual_seed(0)))
@@ -477,7 +340,7 @@ def test_init_with_a_seed_is_reproducible_and_fills_in_place(dl_np):
 @pytest.mark.parametrize("nonlinearity, param", [
     ("linear", None), ("sigmoid", None), ("tanh", None), ("relu", None), ("leaky_relu", None),
     ("leaky_relu", 0.2), ("selu", None), ("conv2d", None)])
-def test_calculate_gain_equals_torch(dl_np, nonlinearity, param):
+def test_calculate_gain_equals_torch(dl_np, torch, nonlinearity, param):
     assert dl_np.calculate_gain(nonlinearity, param) == pytest.approx(nn.init.calculate_gain(nonlinearity, param))
 
 
@@ -504,13 +367,13 @@ def mlp_torch():
     return nn.Sequential(nn.Linear(64, 32), nn.ReLU(), nn.Linear(32, 10))
 
 
-def test_numpy_mlp_state_dict_has_torch_nn_keys_and_shapes(dl_np):
+def test_numpy_mlp_state_dict_has_torch_nn_keys_and_shapes(dl_np, torch):
     state_np, state_torch = mlp_np(dl_np).state_dict(), mlp_torch().state_dict()
     assert list(state_np) == list(state_torch) == ["0.weight", "0.bias", "2.weight", "2.bias"]
     assert [tuple(value.shape) for value in state_np.values()] == [tuple(v.shape) for v in state_torch.values()]
 
 
-def test_numpy_model_with_batchnorm_has_torch_nn_state_dict_keys_in_order(dl_np):
+def test_numpy_model_with_batchnorm_has_torch_nn_state_dict_keys_in_order(dl_np, torch):
     model = dl_np.Sequential(dl_np.Linear(6, 8, seed=0), dl_np.BatchNorm1d(8), dl_np.ReLU(), dl_np.Dropout(0.2),
                              dl_np.Linear(8, 2, seed=1))
     twin = nn.Sequential(nn.Linear(6, 8), nn.BatchNorm1d(8), nn.ReLU(), nn.Dropout(0.2), nn.Linear(8, 2))
@@ -518,7 +381,7 @@ def test_numpy_model_with_batchnorm_has_torch_nn_state_dict_keys_in_order(dl_np)
     assert [name for name, _ in model.named_parameters()] == [name for name, _ in twin.named_parameters()]
 
 
-def test_trained_numpy_mlp_loads_into_torch_nn_and_gives_the_same_outputs(dl_np):
+def test_trained_numpy_mlp_loads_into_torch_nn_and_gives_the_same_outputs(dl_np, torch):
     rng = np.random.default_rng(0)
     x, y = rng.standard_normal((64, 64)).astype(np.float32), rng.integers(0, 10, 64)
     model, loss_fn = mlp_np(dl_np), dl_np.CrossEntropyLoss()
@@ -551,7 +414,7 @@ def test_torch_nn_state_dict_loads_into_the_numpy_mlp_and_gives_the_same_outputs
 
 @pytest.mark.parametrize("affine, track_running_stats", [(True, True), (False, True), (True, False), (False, False)],
                          ids=["affine-tracked", "tracked", "affine", "neither"])
-def test_batchnorm_state_dict_keys_equal_torch(dl_np, affine, track_running_stats):
+def test_batchnorm_state_dict_keys_equal_torch(dl_np, torch, affine, track_running_stats):
     state_np = dl_np.BatchNorm1d(5, affine=affine, track_running_stats=track_running_stats).state_dict()
     state_torch = nn.BatchNorm1d(5, affine=affine, track_running_stats=track_running_stats).state_dict()
     assert list(state_np) == list(state_torch)
@@ -560,7 +423,7 @@ def test_batchnorm_state_dict_keys_equal_torch(dl_np, affine, track_running_stat
         assert np.asarray(state_np[key]).dtype == as_numpy(state_torch[key]).dtype
 
 
-def test_batchnorm_state_dict_moves_both_ways_with_num_batches_tracked(dl64):
+def test_batchnorm_state_dict_moves_both_ways_with_num_batches_tracked(dl64, torch):
     rng = np.random.default_rng(0)
     layer = batchnorm(dl64, momentum=None)                       # momentum None: num_batches_tracked matters
     for _ in range(3):
