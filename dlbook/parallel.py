@@ -18,13 +18,16 @@ linear scaling rule for large batches (`scaling_rule_runs`).
 torch is imported inside the functions that need it: the gradient-averaging part runs on either backend.
 """
 
+import contextlib
 import copy
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from datetime import timedelta
@@ -279,12 +282,13 @@ def loopback_interface():
 
 
 def make_mlp(n_in, n_hidden, n_out, seed=0):
-    """The torch.nn model of the DDP runs: Linear(n_in, n_hidden) - Tanh - Linear(n_hidden, n_out),
-    initialized from `seed` (the same seed gives the same weights in every process)."""
-    import torch
+    """The model of the DDP runs: Linear(n_in, n_hidden) - Tanh - Linear(n_hidden, n_out), built by
+    dlbook.models.mlp on the torch backend (a torch.nn.Module), on the CPU; the same seed gives the same
+    weights in every process."""
+    from . import models
+    from . import torch as torch_backend
 
-    torch.manual_seed(seed)
-    return torch.nn.Sequential(torch.nn.Linear(n_in, n_hidden), torch.nn.Tanh(), torch.nn.Linear(n_hidden, n_out))
+    return models.mlp(torch_backend, (n_in, n_hidden, n_out), "tanh", seed=seed).cpu()
 
 
 def sgd_steps(model, x, y, steps, lr):
@@ -375,33 +379,36 @@ def rank_environment(rank, world_size, port, backend="gloo"):
                 GLOO_SOCKET_IFNAME=loopback, NCCL_SOCKET_IFNAME=loopback)
 
 
-def ddp_train(X, Y, world_size=2, steps=5, lr=0.5, n_hidden=16, seed=0, backend="gloo", timeout=120):
+def ddp_train(X, Y, world_size=2, steps=5, lr=0.5, n_hidden=16, seed=0, backend="gloo", timeout=120,
+              worker="dlbook.parallel.ddp_worker"):
     """Train make_mlp with torch.distributed's DistributedDataParallel in `world_size` processes.
 
-    Starts world_size Python processes running ddp_worker, as torchrun would on one machine: they meet
-    at 127.0.0.1 on a free port, and each trains on its shard of the global batch (X, Y):
+    Starts world_size Python processes running `worker` (default ddp_worker; a dotted name of any
+    function taking the run directory), as torchrun would on one machine: they meet at 127.0.0.1 on a
+    free port, and each trains on its shard of the global batch (X, Y):
     X float32 (B, features), Y int64 class labels (B,), B divisible by world_size.
     backend: 'gloo' (CPU) or 'nccl' (one GPU per process).
-    Returns a DDPResult; its weights equal those of train_single_process on the whole batch."""
+    Returns a DDPResult; its weights equal those of train_single_process on the whole batch.
+
+    Fails loudly and cleans up: when a worker fails, the error carries the traceback of the rank that
+    failed first (the others then fail only because a peer is gone); on any exception, Ctrl-C or
+    SIGTERM, every worker is stopped and the run directory (which holds the batch) is removed."""
     X, Y = np.asarray(X, dtype=np.float32), np.asarray(Y, dtype=np.int64)
     if len(X) % world_size:
         raise ValueError(f"the global batch ({len(X)}) must split into {world_size} equal shards: with a mean "
                          "loss, the average of unequal shards' gradients is not the full-batch gradient")
     settings = {"steps": steps, "lr": lr, "n_hidden": n_hidden, "seed": seed, "backend": backend}
-    with tempfile.TemporaryDirectory() as run_dir:
+    module, _, function = worker.rpartition(".")
+    code = f"import sys, {module}; {worker}(sys.argv[1])" if module else None
+    if code is None or not function.isidentifier():
+        raise ValueError(f"worker must be the dotted name of a function, e.g. 'dlbook.parallel.ddp_worker', "
+                         f"got {worker!r}")
+    with stop_on_sigterm(), tempfile.TemporaryDirectory(prefix="dlbook-ddp-") as run_dir:
         np.savez(os.path.join(run_dir, "batch.npz"), X=X, Y=Y)
         with open(os.path.join(run_dir, "settings.json"), "w") as file:
             json.dump(settings, file)
-        port, code = free_port(), "import sys, dlbook.parallel; dlbook.parallel.ddp_worker(sys.argv[1])"
-        package_root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))      # dlbook's parent
-        processes = []
-        for rank in range(world_size):
-            env = rank_environment(rank, world_size, port, backend)
-            env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_root, env.get("PYTHONPATH")]))
-            with open(os.path.join(run_dir, f"rank{rank}.log"), "w") as log:
-                processes.append(subprocess.Popen([sys.executable, "-c", code, run_dir], stdout=log,
-                                                  stderr=subprocess.STDOUT, env=env))
-        _wait_for_all(processes, run_dir, timeout)
+        with worker_processes(code, run_dir, world_size, free_port(), backend) as processes:
+            wait_for_workers(processes, run_dir, timeout)
         ranks = []
         for rank in range(world_size):
             with np.load(os.path.join(run_dir, f"rank{rank}.npz")) as saved:
@@ -413,23 +420,86 @@ def ddp_train(X, Y, world_size=2, steps=5, lr=0.5, n_hidden=16, seed=0, backend=
     return DDPResult(ranks[0], losses)
 
 
-def _wait_for_all(processes, run_dir, timeout):
-    """Wait for every worker; if one fails or time runs out, stop the others and raise with its log."""
-    deadline = time.monotonic() + timeout
+class Terminated(KeyboardInterrupt):
+    """SIGTERM arrived while ddp_train ran (a KeyboardInterrupt, so that only cleanup code runs)."""
+
+
+@contextlib.contextmanager
+def stop_on_sigterm():
+    """Within the block, SIGTERM raises Terminated instead of ending the process at once, so that the
+    `finally` blocks run: the workers are stopped and the run directory removed. Outside the main
+    thread (where Python cannot set signal handlers) the block runs as it is."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def terminate(signum, frame):
+        raise Terminated(f"signal {signum} (SIGTERM): DDP workers stopped, run directory removed")
+
+    previous = signal.signal(signal.SIGTERM, terminate)
     try:
-        for rank, process in enumerate(processes):
-            process.wait(timeout=max(deadline - time.monotonic(), 0.1))
-            if process.returncode != 0:
-                with open(os.path.join(run_dir, f"rank{rank}.log")) as log:
-                    raise RuntimeError(f"DDP worker of rank {rank} failed (exit code {process.returncode}):\n"
-                                       f"{log.read()[-4000:]}")
-    except subprocess.TimeoutExpired as error:
-        raise RuntimeError(f"DDP workers did not finish within {timeout} s") from error
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def die_with_parent():
+    """In a worker, before it runs: ask Linux to send it SIGKILL when its parent dies, even by SIGKILL
+    (which no handler sees). A no-op elsewhere."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)      # PR_SET_PDEATHSIG = 1
+
+
+@contextlib.contextmanager
+def worker_processes(code, run_dir, world_size, port, backend):
+    """Start world_size processes running `code` with run_dir, each with its rank's environment and its
+    output in run_dir/rank<k>.log; on leaving the block, for any reason, stop those still running."""
+    package_root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))      # dlbook's parent
+    processes = []
+    try:
+        for rank in range(world_size):
+            env = rank_environment(rank, world_size, port, backend)
+            env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_root, env.get("PYTHONPATH")]))
+            with open(os.path.join(run_dir, f"rank{rank}.log"), "w") as log:
+                processes.append(subprocess.Popen([sys.executable, "-c", code, run_dir], stdout=log,
+                                                  stderr=subprocess.STDOUT, env=env, preexec_fn=die_with_parent))
+        yield processes
     finally:
         for process in processes:
             if process.poll() is None:
                 process.kill()
-                process.wait()
+        for process in processes:
+            process.wait()
+
+
+def wait_for_workers(processes, run_dir, timeout, poll_seconds=0.05, grace_seconds=2.0):
+    """Wait until every worker has exited 0. When one fails, the others (which then fail only because a
+    peer is gone) get grace_seconds to exit, and a RuntimeError reports the rank that failed first, with
+    its log (its traceback), and the exit codes of all. A timeout raises RuntimeError too."""
+    deadline = time.monotonic() + timeout
+    failed = []                                     # ranks in the order their failure was seen
+    while True:
+        codes = [process.poll() for process in processes]
+        failed += [rank for rank, code in enumerate(codes) if code not in (None, 0) and rank not in failed]
+        if all(code == 0 for code in codes):
+            return
+        if failed:
+            break
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"DDP workers did not finish within {timeout} s (still running: ranks "
+                               f"{[rank for rank, code in enumerate(codes) if code is None]})")
+        time.sleep(poll_seconds)
+    grace_end = time.monotonic() + grace_seconds
+    while time.monotonic() < grace_end and any(process.poll() is None for process in processes):
+        time.sleep(poll_seconds)
+    first = failed[0]
+    with open(os.path.join(run_dir, f"rank{first}.log")) as log:
+        traceback = log.read()[-8000:]
+    codes = {rank: process.poll() for rank, process in enumerate(processes)}
+    raise RuntimeError(f"DDP worker of rank {first} failed first (exit code {codes[first]}; exit codes of all "
+                       f"ranks: {codes}). Its output:\n{traceback}")
 
 
 def train_single_process(X, Y, steps=5, lr=0.5, n_hidden=16, seed=0):
