@@ -183,6 +183,18 @@ def test_idx_datasets_load_from_the_cache_without_downloading(monkeypatch, no_ne
     assert no_network == []                                    # nothing was downloaded
 
 
+@pytest.mark.parametrize("loader", ["mnist", "fashion-mnist"])
+def test_idx_labels_out_of_range_are_refused_with_the_label_and_its_index(monkeypatch, no_network, loader):
+    arrays, files = mnist_files()
+    labels = arrays["train-labels-idx1-ubyte.gz"].copy()
+    labels[3] = 200                                            # a corrupt byte: no digit has class 200
+    files["train-labels-idx1-ubyte.gz"] = gzip.compress(idx_bytes(labels))
+    cache_files(monkeypatch, loader, files)
+    load = data.load_mnist if loader == "mnist" else data.load_fashion_mnist
+    with pytest.raises(ValueError, match=r"label 200 at index 3 is out of range: expected labels 0\.\.9"):
+        load("train", progress=False)
+
+
 def test_cifar10_loads_from_the_cache(monkeypatch, no_network, tmp_path):
     batches, raw = tiny_cifar_batches()
     tar = write_cifar_tar(tmp_path / "cifar-10-binary.tar.gz", raw)

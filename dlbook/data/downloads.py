@@ -107,10 +107,15 @@ def check_split(split):
         raise ValueError(f"split must be one of {SPLITS}, got {split!r}")
 
 
-def images_and_labels(images, labels, source):
+def images_and_labels(images, labels, source, n_classes=10):
     """The pixels and labels of a downloaded dataset, as every dataset here holds them: uint8 images (N, ...)
-    and labels (N,) -> X float32 in [0, 1] (pixel / 255), y int64, checked against each other."""
+    and labels (N,) -> X float32 in [0, 1] (pixel / 255), y int64, checked against each other and
+    against the class count (labels 0 .. n_classes - 1: a corrupt file must not yield label 200)."""
     if images.dtype != np.uint8 or labels.dtype != np.uint8 or labels.ndim != 1 or len(images) != len(labels):
         raise ValueError(f"{source}: expected uint8 images (N, ...) and uint8 labels (N,), got images "
                          f"{images.dtype} {images.shape} and labels {labels.dtype} {labels.shape}")
+    if labels.size and int(labels.max()) >= n_classes:
+        index = int(np.argmax(labels >= n_classes))
+        raise ValueError(f"{source}: label {int(labels[index])} at index {index} is out of range: expected "
+                         f"labels 0..{n_classes - 1} (the file is corrupt or not this dataset's)")
     return (images / np.float32(255)).astype(np.float32), labels.astype(np.int64)
