@@ -1,0 +1,146 @@
+"""The networks the chapters build, written once: MLPs, the book's two CNNs, plain and residual stacks.
+
+    model = mlp(dl, (64, 128, 64, 10))                 # digits MLP: Linear-ReLU-Linear-ReLU-Linear
+    cnn = digits_cnn(dl)                               # Conv(32)-Pool-Conv(64)-Pool-Flatten-Dense(128)-Dense(10)
+
+Every builder takes the backend first (`dl = dlbook.load()`; this module imports none) and a seed.
+The layers that hold weights draw them from seed, seed + 1, ... in the order they come, so the same
+seed gives the same network on both backends, and two networks with the same seed start alike.
+"""
+
+ACTIVATIONS = ("relu", "tanh", "sigmoid")
+INITS = (None, "xavier", "kaiming", "zeros")
+"""init of `linear`: None (torch.nn's default), Glorot, He, zero; or a number std (W ~ N(0, std^2))."""
+
+
+def make_activation(dl, name):
+    """A fresh activation layer by name: 'relu' -> dl.ReLU(), 'tanh' -> dl.Tanh(), 'sigmoid' -> dl.Sigmoid()."""
+    if name not in ACTIVATIONS:
+        raise ValueError(f"unknown activation {name!r}; choose one of {ACTIVATIONS}")
+    return {"relu": dl.ReLU, "tanh": dl.Tanh, "sigmoid": dl.Sigmoid}[name]()
+
+
+def linear(dl, in_features, out_features, init=None, *, seed=0):
+    """dl.Linear(in_features, out_features, seed=seed): x (N, in_features) -> (N, out_features), its weight
+    (out_features, in_features) drawn again by `init` from the same seed:
+
+    None       torch.nn's default, W ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in)) (and the bias likewise);
+    'xavier'   Glorot normal, Var(W) = 2 / (fan_in + fan_out), the variance-keeping choice for tanh;
+    'kaiming'  He normal for ReLU, Var(W) = 2 / fan_in;
+    'zeros'    W = 0 (a residual block that ends with it starts as the identity);
+    a number   W ~ N(0, std^2) with std = init, blind to the layer's size.
+    Every init but None also sets the bias to zero."""
+    layer = dl.Linear(in_features, out_features, seed=seed)
+    if init is None:
+        return layer
+    if init == "xavier":
+        dl.xavier_normal(layer.weight, seed=seed)
+    elif init == "kaiming":
+        dl.kaiming_normal(layer.weight, nonlinearity="relu", seed=seed)
+    elif init == "zeros":
+        dl.zeros(layer.weight)
+    elif isinstance(init, (int, float)) and not isinstance(init, bool) and init >= 0:
+        dl.normal(layer.weight, 0.0, float(init), seed=seed)
+    else:
+        raise ValueError(f"unknown init {init!r}; choose one of {INITS} or a standard deviation >= 0")
+    dl.zeros(layer.bias)
+    return layer
+
+
+def mlp(dl, sizes, activation="relu", *, dropout=0.0, batch_norm=False, init=None, seed=0):
+    """The multilayer perceptron with layer widths `sizes` = (D, H_1, ..., H_k, K):
+
+        [Linear(D, H_1) -> [BatchNorm1d] -> activation -> [Dropout(p)]] -> ... -> Linear(H_k, K)
+
+    x: (N, D) -> logits (N, K): no activation after the last Linear. sizes of length 2 give one Linear.
+    activation: 'relu', 'tanh' or 'sigmoid'; dropout: p of a Dropout after every hidden activation
+    (0: none); init: the weights of every Linear (see `linear`). Linear i draws its weights from
+    seed + i, Dropout i its masks from seed + 1000 + i: the same seed, the same network and masks."""
+    sizes = tuple(sizes)
+    if len(sizes) < 2:
+        raise ValueError(f"sizes must name at least an input and an output width, got {sizes}")
+    make_activation(dl, activation)                            # an unknown name fails before any layer is made
+    layers = []
+    for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+        layers.append(linear(dl, n_in, n_out, init, seed=seed + i))
+        if i == len(sizes) - 2:
+            break                                              # the output layer: logits
+        if batch_norm:
+            layers.append(dl.BatchNorm1d(n_out))
+        layers.append(make_activation(dl, activation))
+        if dropout:
+            layers.append(dl.Dropout(dropout, seed=seed + 1000 + i))
+    return dl.Sequential(*layers)
+
+
+def binary_classifier(dl, n_inputs, width=64, *, seed=0):
+    """The dense binary classifier n_inputs-64-64-1: mlp(dl, (n_inputs, width, width, 1), seed=seed), ReLU.
+    x: (N, n_inputs) -> one logit (N, 1). Its sigmoid is P(y = 1 | x); dl.BCEWithLogitsLoss applies it
+    inside the loss (numerically stable), so the model itself ends without one."""
+    return mlp(dl, (n_inputs, width, width, 1), seed=seed)
+
+
+def digits_cnn(dl, channels=(32, 64), hidden=128, n_classes=10, *, seed=0):
+    """The book's CNN for 8x8 digits: stages of Conv2d(3x3, padding=1) -> ReLU -> MaxPool2d(2), one per
+    entry of `channels`, then Flatten -> Linear(C * s * s, hidden) -> ReLU -> Linear(hidden, n_classes)
+    (hidden=None: Flatten -> Linear(C * s * s, n_classes)), with C = channels[-1], s = 8 / 2^len(channels).
+
+    x: (N, 1, 8, 8) -> logits (N, n_classes). The default is Conv(32)-Pool-Conv(64)-Pool-Flatten-
+    Dense(128)-Dense(10): (N, 32, 8, 8) -> (N, 32, 4, 4) -> (N, 64, 4, 4) -> (N, 64, 2, 2) -> (N, 256)
+    -> (N, 128) -> (N, 10). The convolutions draw from seed, seed + 1, ..., the Linear layers after them."""
+    layers, in_channels, size = [], 1, 8
+    for i, out_channels in enumerate(channels):
+        layers += [dl.Conv2d(in_channels, out_channels, 3, padding=1, seed=seed + i), dl.ReLU(), dl.MaxPool2d(2)]
+        in_channels, size = out_channels, size // 2            # "same" padding keeps the size, pooling halves it
+    sizes = (in_channels * size * size,) + ((hidden,) if hidden else ()) + (n_classes,)
+    return dl.Sequential(*layers, dl.Flatten(), *mlp(dl, sizes, seed=seed + len(channels)))
+
+
+def mnist_cnn(dl, in_channels=1, image_size=28, n_classes=10, *, seed=0):
+    """The CNN usually trained on MNIST: Conv(32, 3x3)-Pool-Conv(64, 3x3)-Pool-Conv(64, 3x3)-Flatten-
+    Dense(64)-Dense(10), ReLU after each convolution and the hidden Dense layer, no padding.
+
+    x: (N, in_channels, image_size, image_size) -> logits (N, n_classes). For 28x28: 28 -> 26 -> 13 -> 11
+    -> 5 -> 3, so Flatten gives 64 * 3 * 3 = 576 features (CIFAR-10's 3 x 32 x 32: 64 * 4 * 4 = 1024).
+    Its five layers with weights draw from seed, ..., seed + 4."""
+    size = ((image_size - 2) // 2 - 2) // 2 - 2                # each 3x3 convolution takes 2 off, pooling halves
+    return dl.Sequential(
+        dl.Conv2d(in_channels, 32, 3, seed=seed), dl.ReLU(), dl.MaxPool2d(2),
+        dl.Conv2d(32, 64, 3, seed=seed + 1), dl.ReLU(), dl.MaxPool2d(2),
+        dl.Conv2d(64, 64, 3, seed=seed + 2), dl.ReLU(), dl.Flatten(),
+        dl.Linear(64 * size * size, 64, seed=seed + 3), dl.ReLU(),
+        dl.Linear(64, n_classes, seed=seed + 4))
+
+
+def _check_depth(depth, even=False):
+    if depth < 2 or (even and depth % 2):
+        kind = "an even number" if even else "a number"
+        raise ValueError(f"depth must be {kind} of Linear layers >= 2, got {depth}")
+
+
+def plain_network(dl, depth, width, in_features, out_features, seed=0):
+    """Linear(in, width) -> ReLU -> [Linear(width, width) -> ReLU] x (depth - 2) -> Linear(width, out):
+    `depth` Linear layers, He init (the best a plain ReLU stack can start from), zero biases.
+    x: (N, in_features) -> (N, out_features). Layer i draws from seed + i."""
+    _check_depth(depth)
+    return mlp(dl, (in_features,) + (width,) * (depth - 1) + (out_features,), init="kaiming", seed=seed)
+
+
+def residual_block(dl, width, seed=0):
+    """Residual(ReLU -> Linear -> ReLU -> Linear): y = x + W_2 relu(W_1 relu(x) + b_1) + b_2, the
+    pre-activation block of He et al. (2016b); x, y: (N, width). W_1 He-initialized (seed), W_2 = 0
+    (seed + 1): the block starts as the identity."""
+    return dl.Residual(dl.Sequential(dl.ReLU(), linear(dl, width, width, "kaiming", seed=seed), dl.ReLU(),
+                                     linear(dl, width, width, "zeros", seed=seed + 1)))
+
+
+def residual_network(dl, depth, width, in_features, out_features, seed=0):
+    """Linear(in, width) -> (depth - 2) / 2 residual blocks -> ReLU -> Linear(width, out): `depth` Linear
+    layers in all, as many as plain_network(dl, depth, ...), with the same first and last layer (seed and
+    seed + depth - 1). x: (N, in_features) -> (N, out_features)."""
+    _check_depth(depth, even=True)
+    layers = [linear(dl, in_features, width, "kaiming", seed=seed)]
+    for i in range(1, depth - 1, 2):
+        layers.append(residual_block(dl, width, seed + i))
+    layers += [dl.ReLU(), linear(dl, width, out_features, "kaiming", seed=seed + depth - 1)]
+    return dl.Sequential(*layers)
