@@ -414,9 +414,18 @@ class CrossEntropyLossSpec(LossSpec):
 
 
 # --- optimizers ---------------------------------------------------------------------------------
+#
+# An optimizer spec owns torch.optim's constructor (names, order, defaults), checks the settings with
+# torch's messages and hands them to the backend's optimizer as one dict of defaults, as
+# torch.optim.Optimizer(params, defaults) takes them: `class SGD(SGDSpec, Optimizer)`.
 
 
-class SettableLR:
+def _check_setting(name, value):
+    if value < 0.0:
+        raise ValueError(f"Invalid {name}: {value}")
+
+
+class OptimizerSpec:
     """`optimizer.lr`: the learning rate eta of the first param group; setting it sets every group's."""
 
     @property
@@ -427,3 +436,53 @@ class SettableLR:
     def lr(self, value):
         for group in self.param_groups:
             group["lr"] = value
+
+
+class SGDSpec(OptimizerSpec):
+    """SGD(params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False, *, maximize=False)."""
+
+    def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False, *,
+                 maximize=False):
+        for name, value in (("learning rate", lr), ("momentum value", momentum),
+                            ("weight_decay value", weight_decay)):
+            _check_setting(name, value)
+        if nesterov and (momentum <= 0 or dampening != 0):
+            raise ValueError("Nesterov momentum requires a momentum and zero dampening")
+        super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay,
+                                      nesterov=nesterov, maximize=maximize))
+
+
+class RMSpropSpec(OptimizerSpec):
+    """RMSprop(params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0, centered=False, *,
+    maximize=False)."""
+
+    def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0, centered=False, *,
+                 maximize=False):
+        for name, value in (("learning rate", lr), ("epsilon value", eps), ("momentum value", momentum),
+                            ("weight_decay value", weight_decay), ("alpha value", alpha)):
+            _check_setting(name, value)
+        super().__init__(params, dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay, momentum=momentum,
+                                      centered=centered, maximize=maximize))
+
+
+class AdamSpec(OptimizerSpec):
+    """Adam(params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False, *, maximize=False)."""
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False, *,
+                 maximize=False):
+        for name, value in (("learning rate", lr), ("epsilon value", eps), ("weight_decay value", weight_decay)):
+            _check_setting(name, value)
+        for index, beta in enumerate(betas):
+            if not 0.0 <= beta < 1.0:
+                raise ValueError(f"Invalid beta parameter at index {index}: {beta}")
+        super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
+                                      amsgrad=amsgrad, maximize=maximize))
+
+
+class AdamWSpec(AdamSpec):
+    """AdamW(params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False, *,
+    maximize=False): Adam's settings, with torch's default weight decay."""
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False, *,
+                 maximize=False):
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize=maximize)

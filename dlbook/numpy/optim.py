@@ -8,11 +8,11 @@ import math
 
 import numpy as np
 
-from ..core.specs import SettableLR
+from ..core.specs import AdamSpec, AdamWSpec, OptimizerSpec, RMSpropSpec, SGDSpec
 from .module import Parameter
 
 
-class Optimizer(SettableLR):
+class Optimizer(OptimizerSpec):
     """Holds param_groups (lists of Parameters with their hyper-parameters) and per-parameter state."""
 
     def __init__(self, params, defaults):
@@ -59,24 +59,9 @@ class Optimizer(SettableLR):
         return f"{type(self).__name__}({settings})"
 
 
-def _check_hyper(name, value, low=0.0):
-    if value < low:
-        raise ValueError(f"Invalid {name}: {value}")
-
-
-class SGD(Optimizer):
+class SGD(SGDSpec, Optimizer):
     """g <- g + lambda theta;  b <- mu b + (1 - dampening) g  (b = g at the first step);
     g <- g + mu b (nesterov) or b;  theta <- theta - eta g."""
-
-    def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False, *,
-                 maximize=False):
-        for name, value in (("learning rate", lr), ("momentum value", momentum),
-                            ("weight_decay value", weight_decay)):
-            _check_hyper(name, value)
-        if nesterov and (momentum <= 0 or dampening != 0):
-            raise ValueError("Nesterov momentum requires a momentum and zero dampening")
-        super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening,
-                                      weight_decay=weight_decay, nesterov=nesterov, maximize=maximize))
 
     def _update(self, theta, grad, state, group):
         if group["weight_decay"]:
@@ -94,17 +79,9 @@ class SGD(Optimizer):
         theta -= (group["lr"] * grad).astype(theta.dtype, copy=False)        # theta <- theta - eta g
 
 
-class RMSprop(Optimizer):
+class RMSprop(RMSpropSpec, Optimizer):
     """v <- alpha v + (1 - alpha) g^2;  theta <- theta - eta g / (sqrt(v) + eps)
     (centered: v - (mean g)^2 under the root; momentum: a buffer of the scaled steps)."""
-
-    def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0, centered=False, *,
-                 maximize=False):
-        for name, value in (("learning rate", lr), ("epsilon value", eps), ("momentum value", momentum),
-                            ("weight_decay value", weight_decay), ("alpha value", alpha)):
-            _check_hyper(name, value)
-        super().__init__(params, dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay,
-                                      momentum=momentum, centered=centered, maximize=maximize))
 
     def _update(self, theta, grad, state, group):
         if not state:
@@ -136,22 +113,12 @@ class RMSprop(Optimizer):
             theta -= (group["lr"] * grad / avg).astype(theta.dtype, copy=False)
 
 
-class Adam(Optimizer):
+class Adam(AdamSpec, Optimizer):
     """m <- beta1 m + (1 - beta1) g;  v <- beta2 v + (1 - beta2) g^2;
     theta <- theta - eta / (1 - beta1^t) * m / (sqrt(v / (1 - beta2^t)) + eps).
     weight_decay adds lambda theta to g (L2); AdamW decays theta directly instead."""
 
     decoupled_weight_decay = False
-
-    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False, *,
-                 maximize=False):
-        for name, value in (("learning rate", lr), ("epsilon value", eps), ("weight_decay value", weight_decay)):
-            _check_hyper(name, value)
-        for index, beta in enumerate(betas):
-            if not 0.0 <= beta < 1.0:
-                raise ValueError(f"Invalid beta parameter at index {index}: {beta}")
-        super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
-                                      amsgrad=amsgrad, maximize=maximize))
 
     def _update(self, theta, grad, state, group):
         if not state:
@@ -183,14 +150,10 @@ class Adam(Optimizer):
         theta -= step                                                          # theta -= eta_t m_hat / denom
 
 
-class AdamW(Adam):
+class AdamW(AdamWSpec, Adam):
     """Adam with decoupled weight decay (Loshchilov & Hutter): theta <- theta (1 - eta lambda) first."""
 
     decoupled_weight_decay = True
-
-    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False, *,
-                 maximize=False):
-        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize=maximize)
 
 
 def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False, foreach=None):
