@@ -255,13 +255,14 @@ def takes_seed(cls):
 
 def layer(cls, *args, input_shape, id=None, train=True, batch_axis=0, **kwargs):
     """The case of dl.<cls>(*args, **kwargs) and its twin torch.nn.<cls>(*args, **kwargs) (plus our defaults
-    where torch's differ); build(dl, seed, **overrides) and twin(torch, **overrides) take the same overrides."""
+    where torch's differ); build(dl, seed, args=..., **overrides) and twin(torch, args=..., **overrides) take the
+    same other positional arguments and overrides."""
 
-    def build(dl, seed=0, **overrides):
+    def build(dl, seed=0, args=args, **overrides):
         seeded = {"seed": seed} if takes_seed(cls) else {}
-        return getattr(dl, cls)(*args, **kwargs, **overrides, **seeded).train(train)
+        return getattr(dl, cls)(*args, **{**kwargs, **overrides}, **seeded).train(train)
 
-    def twin(torch, **overrides):
+    def twin(torch, args=args, **overrides):
         return getattr(torch.nn, cls)(*args, **{**OUR_DEFAULTS.get(cls, {}), **kwargs, **overrides}).train(train)
 
     extra = {}

@@ -17,6 +17,7 @@ import re
 
 import numpy as np
 import pytest
+from catalogue import BY_ID, single_output, to_array, torch_residual
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -26,34 +27,30 @@ from dlbook.data import sine_sequences
 from dlbook.gradcheck import gradcheck_report, numerical_gradient
 from dlbook.train import fit
 
-torch = pytest.importorskip("torch")
+try:                 # the tests that use torch ask for the `torch` fixture, which skips them without it
+    import torch
+except ImportError:
+    torch = None
 
 GRADCHECK_TOL = 1e-6                     # float64 vs central differences (see the module docstring)
 RTOL64, ATOL64 = 1e-10, 1e-12            # float64 vs torch.nn: roundings only
 RTOL32, ATOL32 = 1e-5, 1e-6              # float32, one or two roundings per entry (as test_parity.py)
 SCALED32 = 1e-5                          # float32 sums over steps: relative to the largest entry (docstring)
 
-# (id, class name, extra constructor arguments)
-KINDS = [("RNN", "RNN", {}), ("RNN-relu", "RNN", {"nonlinearity": "relu"}), ("LSTM", "LSTM", {}),
-         ("GRU", "GRU", {})]
-KIND_IDS = [kind_id for kind_id, _, _ in KINDS]
-KIND_BY_ID = {kind_id: (name, kwargs) for kind_id, name, kwargs in KINDS}
+# the recurrent cases of the catalogue (tests/catalogue.py), built here with other sizes and options
+KIND_IDS = ["RNN", "RNN-relu", "LSTM", "GRU"]
 
 
-def make(dl, kind_id, input_size, hidden_size, **kwargs):
-    name, extra = KIND_BY_ID[kind_id]
-    return getattr(dl, name)(input_size, hidden_size, **extra, **kwargs)
+def make(dl, kind_id, input_size, hidden_size, seed=0, **kwargs):
+    return BY_ID[kind_id].build(dl, seed, args=(input_size, hidden_size), **kwargs)
 
 
 def make_torch_nn(kind_id, input_size, hidden_size, **kwargs):
-    name, extra = KIND_BY_ID[kind_id]
-    return getattr(torch.nn, name)(input_size, hidden_size, **extra, **kwargs)
+    """The torch.nn twin; time first unless batch_first=True is given (torch's default, not ours)."""
+    return BY_ID[kind_id].twin(torch, args=(input_size, hidden_size), **{"batch_first": False, **kwargs})
 
 
-def as_numpy(x):
-    if isinstance(x, torch.Tensor):
-        return x.detach().cpu().numpy()
-    return np.asarray(x.data if hasattr(x, "grad") else x)
+as_numpy = to_array
 
 
 def as_tuple(states):
@@ -71,43 +68,7 @@ def assert_close_to_scale(actual, expected, relative=SCALED32):
     np.testing.assert_allclose(as_numpy(actual), expected, rtol=0, atol=relative * np.abs(expected).max())
 
 
-@pytest.fixture
-def float64():
-    """float64 as the default dtype on both backends and in torch (conftest sets float32 back)."""
-    for name in dlbook.BACKENDS:
-        dlbook.load(name).set_default_dtype(np.float64)
-    yield
-
-
 # ---------------------------------------------------------------- gradient checks (float64)
-
-
-def outputs_and_final_states(dl, layer):
-    """The layer behind one output that gradcheck can take: out (N, T, H) and every final state (L, N, H),
-    flattened side by side per sequence, (N, T H + L H [+ L H]). Its backward splits dL/dy into
-    dL/d(out), dL/d(h_n) (and dL/d(c_n)) and calls the layer's backward with all of them, so that the
-    check covers the paths through out and through the final states."""
-
-    class OutputsAndFinalStates(dl.Module):
-        def __init__(self):
-            super().__init__()
-            self.layer = layer
-
-        def forward(self, x):
-            out, states = self.layer(x)
-            self.out_shape = tuple(out.shape)
-            parts = [as_numpy(out).reshape(out.shape[0], -1)]
-            parts += [np.swapaxes(as_numpy(state), 0, 1).reshape(out.shape[0], -1) for state in as_tuple(states)]
-            return dl.asarray(np.concatenate(parts, axis=1), dtype="float64")
-
-        def backward(self, grad):
-            n, steps, hidden = self.out_shape
-            grad_out = grad[:, :steps * hidden].reshape(n, steps, hidden)
-            states = grad[:, steps * hidden:].reshape(n, -1, self.layer.num_layers, hidden)
-            grad_states = [states[:, k].swapaxes(0, 1) for k in range(states.shape[1])]
-            return self.layer.backward(grad_out, *grad_states)
-
-    return OutputsAndFinalStates()
 
 
 @pytest.mark.parametrize("bias", [True, False], ids=["bias", "no-bias"])
@@ -115,7 +76,7 @@ def outputs_and_final_states(dl, layer):
 @pytest.mark.parametrize("kind_id", KIND_IDS)
 def test_recurrent_backward_through_time_matches_finite_differences(dl, float64, kind_id, num_layers, bias):
     layer = make(dl, kind_id, 3, 4, num_layers=num_layers, bias=bias, seed=0)
-    report = gradcheck_report(outputs_and_final_states(dl, layer), input_shape=(2, 5, 3))
+    report = gradcheck_report(single_output(dl, layer), input_shape=(2, 5, 3))
     names = dlbook.core.init.recurrent_parameter_names(num_layers, bias)
     expected_names = {"input"} | {f"layer.{name}" for name in names}
     assert set(report) == expected_names
@@ -141,7 +102,7 @@ def test_gradient_of_the_initial_state_matches_finite_differences(dl, float64, k
 
     layer(x, hx_arg)
     layer.backward(grad_out, *grad_states)
-    for analytic, state in zip(as_tuple(layer.grad_hx), hx):
+    for analytic, state in zip(as_tuple(layer.grad_hx), hx, strict=True):
         assert_close(analytic, numerical_gradient(loss, state), rtol=1e-6, atol=1e-8)
 
 
@@ -173,7 +134,7 @@ def run_torch_nn(twin, x, hx, grad_out, grad_states):
 @given(kind_id=st.sampled_from(KIND_IDS), backend=st.sampled_from(dlbook.BACKENDS), steps=st.integers(1, 7),
        batch_size=st.integers(1, 4), input_size=st.integers(1, 5), hidden_size=st.integers(1, 6),
        num_layers=st.integers(1, 3), bias=st.booleans(), batch_first=st.booleans(), seed=st.integers(0, 2**16))
-def test_outputs_final_states_and_all_gradients_equal_torch_nn(float64, kind_id, backend, steps, batch_size,
+def test_outputs_final_states_and_all_gradients_equal_torch_nn(float64, torch, kind_id, backend, steps, batch_size,
                                                                input_size, hidden_size, num_layers, bias,
                                                                batch_first, seed):
     dl = dlbook.load(backend)
@@ -191,9 +152,9 @@ def test_outputs_final_states_and_all_gradients_equal_torch_nn(float64, kind_id,
     ours = run_layer(layer, dl.asarray(x), tuple(map(dl.asarray, hx)) if n_states == 2 else dl.asarray(hx[0]),
                      dl.asarray(grad_out), [dl.asarray(g) for g in grad_states])
     theirs = run_torch_nn(twin, x, hx, grad_out, grad_states)
-    for our_part, their_part in zip(ours[:4], theirs[:4]):          # out, final states, dL/dx, dL/dhx
+    for our_part, their_part in zip(ours[:4], theirs[:4], strict=True):          # out, final states, dL/dx, dL/dhx
         for ours_array, theirs_array in zip(our_part if isinstance(our_part, tuple) else [our_part],
-                                            their_part if isinstance(their_part, tuple) else [their_part]):
+                                            their_part if isinstance(their_part, tuple) else [their_part], strict=True):
             assert_close(ours_array, theirs_array, RTOL64, ATOL64)
     assert list(ours[4]) == list(theirs[4])
     for name in ours[4]:
@@ -201,7 +162,7 @@ def test_outputs_final_states_and_all_gradients_equal_torch_nn(float64, kind_id,
 
 
 @pytest.mark.parametrize("kind_id", KIND_IDS)
-def test_without_hx_the_initial_state_is_zero_as_in_torch(dl, float64, kind_id):
+def test_without_hx_the_initial_state_is_zero_as_in_torch(dl, float64, torch, kind_id):
     layer = make(dl, kind_id, 3, 5, seed=0)
     twin = make_torch_nn(kind_id, 3, 5, batch_first=True)
     twin.load_state_dict({key: torch.tensor(as_numpy(value)) for key, value in layer.state_dict().items()})
@@ -209,12 +170,12 @@ def test_without_hx_the_initial_state_is_zero_as_in_torch(dl, float64, kind_id):
     out, states = layer(dl.asarray(x))
     twin_out, twin_states = twin(torch.tensor(x))
     assert_close(out, twin_out, RTOL64, ATOL64)
-    for ours, theirs in zip(as_tuple(states), as_tuple(twin_states)):
+    for ours, theirs in zip(as_tuple(states), as_tuple(twin_states), strict=True):
         assert_close(ours, theirs, RTOL64, ATOL64)
 
 
 @pytest.mark.parametrize("kind_id", KIND_IDS)
-def test_backward_of_the_final_state_alone_matches_torch(dl, float64, kind_id):
+def test_backward_of_the_final_state_alone_matches_torch(dl, float64, torch, kind_id):
     layer = make(dl, kind_id, 3, 5, num_layers=2, seed=0)
     twin = make_torch_nn(kind_id, 3, 5, num_layers=2, batch_first=True)
     twin.load_state_dict({key: torch.tensor(as_numpy(value)) for key, value in layer.state_dict().items()})
@@ -233,7 +194,7 @@ def test_backward_of_the_final_state_alone_matches_torch(dl, float64, kind_id):
 
 @pytest.mark.parametrize("num_layers", [1, 3])
 @pytest.mark.parametrize("kind_id", KIND_IDS)
-def test_state_dict_keys_and_shapes_equal_torch_nn(dl, kind_id, num_layers):
+def test_state_dict_keys_and_shapes_equal_torch_nn(dl, torch, kind_id, num_layers):
     ours = make(dl, kind_id, 7, 5, num_layers=num_layers, seed=0).state_dict()
     theirs = make_torch_nn(kind_id, 7, 5, num_layers=num_layers).state_dict()
     assert list(ours) == list(theirs)
@@ -267,7 +228,7 @@ def test_batch_first_false_takes_time_first_sequences_and_gives_the_same_numbers
     out_tf, states_tf = time_first(dl.asarray(x.transpose(1, 0, 2)))
     assert tuple(out_tf.shape) == (4, 3, 5)
     assert_close(as_numpy(out_tf).transpose(1, 0, 2), out, RTOL32, ATOL32)
-    for ours, theirs in zip(as_tuple(states_tf), as_tuple(states)):
+    for ours, theirs in zip(as_tuple(states_tf), as_tuple(states), strict=True):
         assert_close(ours, theirs, RTOL32, ATOL32)
     grad_x = batch_first.backward(dl.asarray(grad_out))
     grad_x_tf = time_first.backward(dl.asarray(grad_out.transpose(1, 0, 2)))
@@ -305,8 +266,8 @@ def test_numpy_and_torch_backends_agree_in_float32(dl_np, dl_torch, kind_id, ste
     (out_np, states_np, grad_np, hx_np, params_np) = results["numpy"]
     (out_torch, states_torch, grad_torch, hx_torch, params_torch) = results["torch"]
     assert as_numpy(out_np).dtype == np.float32
-    for ours, theirs in [(out_np, out_torch), *zip(states_np, states_torch), (grad_np, grad_torch),
-                         *zip(hx_np, hx_torch)]:
+    for ours, theirs in [(out_np, out_torch), *zip(states_np, states_torch, strict=True), (grad_np, grad_torch),
+                         *zip(hx_np, hx_torch, strict=True)]:
         assert_close_to_scale(ours, theirs)
     for name in params_np:
         assert_close_to_scale(params_np[name], params_torch[name])
@@ -389,32 +350,11 @@ def test_residual_gradient_is_the_identity_plus_the_blocks(dl):
     assert_close(residual.backward(grad_out), as_numpy(grad_out) + as_numpy(plain.backward(grad_out)), 1e-6, 1e-7)
 
 
-def test_residual_gives_the_same_output_and_gradients_on_both_backends(dl_np, dl_torch):
-    rng = np.random.default_rng(0)
-    x, grad_out = rng.standard_normal((6, 4)), rng.standard_normal((6, 4))
-    results = {}
-    for dl in (dl_np, dl_torch):
-        block = dl.Residual(dl.Sequential(dl.Linear(4, 8, seed=0), dl.Tanh(), dl.Linear(8, 4, seed=1)))
-        y = block(dl.asarray(x))
-        grad_x = block.backward(dl.asarray(grad_out))
-        results[dl.name] = [y, grad_x] + [p.grad for p in block.parameters()]
-    for ours, theirs in zip(results["numpy"], results["torch"]):
-        assert_close(ours, theirs, RTOL32, ATOL32)
-
-
-def test_residual_state_dict_loads_into_a_torch_module_with_a_block(dl):
-    class TorchResidual(torch.nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.block = torch.nn.Sequential(torch.nn.Linear(4, 4), torch.nn.ReLU())
-
-        def forward(self, x):
-            return x + self.block(x)
-
+def test_residual_state_dict_loads_into_a_torch_module_with_a_block(dl, torch):
     ours = residual_block(dl)
     state = ours.state_dict()
     assert list(state) == ["block.0.weight", "block.0.bias"]
-    twin = TorchResidual()
+    twin = torch_residual(torch, torch.nn.Sequential(torch.nn.Linear(4, 4), torch.nn.ReLU()))
     twin.load_state_dict({key: torch.tensor(as_numpy(value)) for key, value in state.items()})
     x = np.random.default_rng(0).standard_normal((3, 4)).astype(np.float32)
     assert_close(ours(dl.asarray(x)), twin(torch.tensor(x)), RTOL32, ATOL32)
@@ -442,7 +382,7 @@ def test_a_sequence_of_the_wrong_rank_names_the_layer_and_the_layout(dl, shape):
 
 @pytest.mark.parametrize("kind_id", KIND_IDS)
 def test_a_sequence_with_the_wrong_feature_size_names_the_layer_and_both_shapes(dl, kind_id):
-    name = KIND_BY_ID[kind_id][0]
+    name = BY_ID[kind_id].cls
     with pytest.raises(ShapeError, match=re.escape(f"{name}(8, 64) expected input of shape (N, T, 8), "
                                                    f"got (32, 50, 7)")):
         make(dl, kind_id, 8, 64, seed=0)(zeros(dl, 32, 50, 7))
