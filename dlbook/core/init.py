@@ -65,7 +65,9 @@ def xavier_normal_array(shape, gain=1.0, seed=None):
     return normal_array(shape, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)), seed)
 
 
-def _kaiming_std(shape, a, mode, nonlinearity):
+def kaiming_std(shape, a=0.0, mode="fan_in", nonlinearity="leaky_relu"):
+    """He et al.'s standard deviation gain / sqrt(fan): the spread that keeps the variance of a layer's
+    outputs equal to that of its inputs (fan = fan_in forward, fan_out backward)."""
     fan_in, fan_out = fan_in_and_fan_out(shape)
     if mode not in ("fan_in", "fan_out"):
         raise ValueError(f"mode must be 'fan_in' or 'fan_out', got {mode!r}")
@@ -75,13 +77,13 @@ def _kaiming_std(shape, a, mode, nonlinearity):
 
 def kaiming_uniform_array(shape, a=0.0, mode="fan_in", nonlinearity="leaky_relu", seed=None):
     """U(-b, b), b = gain * sqrt(3 / fan)  (He et al., 2015)."""
-    bound = math.sqrt(3.0) * _kaiming_std(shape, a, mode, nonlinearity)
+    bound = math.sqrt(3.0) * kaiming_std(shape, a, mode, nonlinearity)
     return uniform_array(shape, -bound, bound, seed)
 
 
 def kaiming_normal_array(shape, a=0.0, mode="fan_in", nonlinearity="leaky_relu", seed=None):
     """N(0, std^2), std = gain / sqrt(fan)."""
-    return normal_array(shape, 0.0, _kaiming_std(shape, a, mode, nonlinearity), seed)
+    return normal_array(shape, 0.0, kaiming_std(shape, a, mode, nonlinearity), seed)
 
 
 def default_weight_and_bias(weight_shape, bias_shape, seed=None):

@@ -48,10 +48,12 @@ class Optimizer(OptimizerSpec):
         for group in self.param_groups:
             for param, state in self._params_with_grad(group):
                 grad = -param.grad if group.get("maximize") else param.grad
-                self._update(param.data, grad, state, group)
+                self.update(param.data, grad, state, group)
         return loss
 
-    def _update(self, theta, grad, state, group):
+    def update(self, theta, grad, state, group):
+        """The update rule of one parameter, in place: theta (the parameter's array), grad = dL/dtheta,
+        state (this parameter's buffers, e.g. the momentum), group (lr and the other settings)."""
         raise NotImplementedError
 
     def __repr__(self):
@@ -63,7 +65,7 @@ class SGD(SGDSpec, Optimizer):
     """g <- g + lambda theta;  b <- mu b + (1 - dampening) g  (b = g at the first step);
     g <- g + mu b (nesterov) or b;  theta <- theta - eta g."""
 
-    def _update(self, theta, grad, state, group):
+    def update(self, theta, grad, state, group):
         if group["weight_decay"]:
             grad = grad + group["weight_decay"] * theta                      # L2: g + lambda theta
         momentum = group["momentum"]
@@ -83,7 +85,7 @@ class RMSprop(RMSpropSpec, Optimizer):
     """v <- alpha v + (1 - alpha) g^2;  theta <- theta - eta g / (sqrt(v) + eps)
     (centered: v - (mean g)^2 under the root; momentum: a buffer of the scaled steps)."""
 
-    def _update(self, theta, grad, state, group):
+    def update(self, theta, grad, state, group):
         if not state:
             state["step"] = 0
             state["square_avg"] = np.zeros_like(theta)
@@ -120,7 +122,7 @@ class Adam(AdamSpec, Optimizer):
 
     decoupled_weight_decay = False
 
-    def _update(self, theta, grad, state, group):
+    def update(self, theta, grad, state, group):
         if not state:
             state["step"] = 0
             state["exp_avg"] = np.zeros_like(theta)

@@ -44,7 +44,7 @@ from .tensor import is_finite
 
 class _Recurrent(Module):
     """What RNN, LSTM and GRU share: input checks, the stack of layers, batch_first. A subclass writes
-    one layer, on (T, K, N) arrays: _layer_forward, _layer_backward. Sizes, parameters and the layout of
+    one layer, on (T, K, N) arrays: layer_forward, layer_backward. Sizes, parameters and the layout of
     the states are RecurrentSpec's."""
 
     def _layer_parameters(self, layer):
@@ -84,7 +84,7 @@ class _Recurrent(Module):
         x = np.ascontiguousarray(to_columns(input, self.batch_first), dtype=dtype)     # (T, D, N)
         self._caches, final_states = [], []
         for layer in range(self.num_layers):
-            x, layer_final_states, cache = self._layer_forward(layer, x, [s[layer].T for s in initial_states])
+            x, layer_final_states, cache = self.layer_forward(layer, x, [s[layer].T for s in initial_states])
             self._caches.append(cache)
             final_states.append(layer_final_states)
         self._input_shape, self._dtype = input.shape, dtype
@@ -116,7 +116,7 @@ class _Recurrent(Module):
         grad_initial = []
         for layer in reversed(range(self.num_layers)):
             layer_grads = [None if g is None else np.asarray(g[layer].T, self._dtype) for g in grad_final_states]
-            grad, layer_grad_initial = self._layer_backward(layer, caches[layer], grad, layer_grads)
+            grad, layer_grad_initial = self.layer_backward(layer, caches[layer], grad, layer_grads)
             grad_initial.append(layer_grad_initial)
         states = [np.stack([s.T for s in per_state[::-1]]) for per_state in zip(*grad_initial)]
         self.grad_hx = self._pack_states(states)                        # dL/dhx, each (num_layers, N, H)
@@ -136,7 +136,7 @@ class RNN(RNNSpec, _Recurrent):
     Not supported: dropout, bidirectional, unbatched 2-D input.
     """
 
-    def _layer_forward(self, layer, x, states):
+    def layer_forward(self, layer, x, states):
         """x (T, D, N), states [h_0 (H, N)] -> outputs h_1 .. h_T (T, H, N), [h_T], what backward needs."""
         W_ih, W_hh, b_ih, b_hh = self._layer_parameters(layer)
         T, _, N = x.shape
@@ -153,7 +153,7 @@ class RNN(RNNSpec, _Recurrent):
             activation(hs[t], out=hs[t])                          # h_t = tanh(a_t)
         return hs[1:], [hs[T]], {"x": x, "hs": hs}
 
-    def _layer_backward(self, layer, cache, grad_hs, grad_final_states):
+    def layer_backward(self, layer, cache, grad_hs, grad_final_states):
         """grad_hs (T, H, N) = dL/dh_t from the outputs (changed in place). Returns dL/dx (T, D, N), [dL/dh_0]."""
         W_ih, W_hh, _, _ = self._layer_parameters(layer)
         x, hs = cache["x"], cache["hs"]
@@ -193,7 +193,7 @@ class LSTM(LSTMSpec, _Recurrent):
     Not supported: dropout, bidirectional, proj_size, unbatched 2-D input.
     """
 
-    def _layer_forward(self, layer, x, states):
+    def layer_forward(self, layer, x, states):
         """x (T, D, N), states [h_0, c_0] (H, N) -> outputs (T, H, N), [h_T, c_T], what backward needs."""
         W_ih, W_hh, b_ih, b_hh = self._layer_parameters(layer)
         T, _, N = x.shape
@@ -224,7 +224,7 @@ class LSTM(LSTMSpec, _Recurrent):
         cache = {"x": x, "gates": gates, "hs": hs, "cs": cs, "tanh_cs": tanh_cs}
         return hs[1:], [hs[T], cs[T]], cache
 
-    def _layer_backward(self, layer, cache, grad_hs, grad_final_states):
+    def layer_backward(self, layer, cache, grad_hs, grad_final_states):
         """grad_hs (T, H, N) = dL/dh_t from the outputs (changed in place).
         Returns dL/dx (T, D, N), [dL/dh_0, dL/dc_0]."""
         W_ih, W_hh, _, _ = self._layer_parameters(layer)
@@ -274,7 +274,7 @@ class GRU(GRUSpec, _Recurrent):
     Not supported: dropout, bidirectional, unbatched 2-D input.
     """
 
-    def _layer_forward(self, layer, x, states):
+    def layer_forward(self, layer, x, states):
         """x (T, D, N), states [h_0 (H, N)] -> outputs h_1 .. h_T (T, H, N), [h_T], what backward needs."""
         W_ih, W_hh, b_ih, b_hh = self._layer_parameters(layer)
         T, _, N = x.shape
@@ -306,7 +306,7 @@ class GRU(GRUSpec, _Recurrent):
         cache = {"x": x, "from_h": from_h, "reset_update": reset_update, "candidates": candidates, "hs": hs}
         return hs[1:], [hs[T]], cache
 
-    def _layer_backward(self, layer, cache, grad_hs, grad_final_states):
+    def layer_backward(self, layer, cache, grad_hs, grad_final_states):
         """grad_hs (T, H, N) = dL/dh_t from the outputs (changed in place). Returns dL/dx (T, D, N), [dL/dh_0]."""
         W_ih, W_hh, _, _ = self._layer_parameters(layer)
         x, from_h, hs, n = cache["x"], cache["from_h"], cache["hs"], cache["candidates"]
