@@ -12,6 +12,7 @@ from dlbook.experiments.hyperparameter_search import (
     low_effective_dimension,
     random_search,
 )
+from dlbook.models import mlp
 
 SPACE = {"lr": Range(1e-3, 1.0, log=True), "width": Range(8, 64, log=True, integer=True)}
 
@@ -78,7 +79,7 @@ def test_searches_work_with_a_dlbook_model_on_either_backend(dl):
     y = (X[:, 0] > 0).astype(np.int64)
 
     def objective(lr, width):
-        model = dl.Sequential(dl.Linear(4, width, seed=0), dl.ReLU(), dl.Linear(width, 2, seed=1))
+        model = mlp(dl, (4, width, 2))
         optimizer, loss_fn = dl.SGD(model.parameters(), lr=lr), dl.CrossEntropyLoss()
         for _ in range(20):
             loss = loss_fn(model(dl.asarray(X)), dl.asarray(y))

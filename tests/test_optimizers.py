@@ -95,6 +95,17 @@ def test_rmsprop_is_blind_to_the_scale_of_an_axis_aligned_hessian(dl_np):
     np.testing.assert_allclose(steep, steeper, atol=1e-5)
 
 
+def test_a_schedule_sets_the_learning_rate_of_every_step(dl):
+    trajectory = optimize_quadratic(dl, "sgd", [0.01, 0.02, 0.0], steps=3)
+    theta = [np.array(START)]
+    for eta in (0.01, 0.02, 0.0):
+        theta.append(theta[-1] - eta * HESSIAN @ theta[-1])
+    np.testing.assert_allclose(trajectory, theta, rtol=1e-6, atol=1e-6)      # float32 steps
+    np.testing.assert_array_equal(trajectory[-1], trajectory[-2])         # eta = 0: no step
+    with pytest.raises(ValueError, match="one per step"):
+        optimize_quadratic(dl, "sgd", [0.1, 0.1], steps=3)
+
+
 def test_bad_names_and_hessians_are_refused(dl_np):
     with pytest.raises(ValueError, match="unknown optimizer"):
         optimize_quadratic(dl_np, "adagrad", 0.1, 3)

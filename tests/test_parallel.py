@@ -9,6 +9,7 @@ import pytest
 import dlbook
 import dlbook.data
 from dlbook import parallel
+from dlbook.models import mlp
 
 torch = pytest.importorskip("torch")
 
@@ -21,10 +22,6 @@ GRAD_ATOL = 1e-6
 def digits():
     X, y = dlbook.data.load_digits()
     return X[:120], y[:120]
-
-
-def _mlp(dl):
-    return dl.Sequential(dl.Linear(64, 16, seed=0), dl.ReLU(), dl.Linear(16, 10, seed=1))
 
 
 # ---------------------------------------------------------------- devices and timing
@@ -78,14 +75,14 @@ def test_split_batch_refuses_impossible_shard_counts(n_shards):
 
 @pytest.mark.parametrize("n_shards", [2, 3, 4, 8])
 def test_mean_of_equal_shard_gradients_is_the_full_batch_gradient(dl, digits, n_shards):
-    model, loss_fn = _mlp(dl), dl.CrossEntropyLoss()
+    model, loss_fn = mlp(dl, (64, 16, 10)), dl.CrossEntropyLoss()
     full = parallel.shard_gradients(model, loss_fn, *digits, 1)[0]
     mean = parallel.average_gradients(parallel.shard_gradients(model, loss_fn, *digits, n_shards))
     assert parallel.max_difference(mean, full) < GRAD_ATOL
 
 
 def test_unequal_shards_need_weights_proportional_to_their_sizes(dl, digits):
-    model, loss_fn = _mlp(dl), dl.CrossEntropyLoss()
+    model, loss_fn = mlp(dl, (64, 16, 10)), dl.CrossEntropyLoss()
     full = parallel.shard_gradients(model, loss_fn, *digits, 1)[0]
     grads = parallel.shard_gradients(model, loss_fn, *digits, 7)                   # 18, 17, ..., 17 samples
     sizes = [len(x) for x, _ in parallel.split_batch(*digits, 7)]
@@ -94,7 +91,7 @@ def test_unequal_shards_need_weights_proportional_to_their_sizes(dl, digits):
 
 
 def test_shard_gradients_leave_the_model_untouched(dl, digits):
-    model, loss_fn = _mlp(dl), dl.CrossEntropyLoss()
+    model, loss_fn = mlp(dl, (64, 16, 10)), dl.CrossEntropyLoss()
     before = {name: np.array(dl.to_numpy(p.data)) for name, p in model.named_parameters()}
     parallel.shard_gradients(model, loss_fn, *digits, 4)
     assert all(p.grad is None for p in model.parameters())
@@ -102,7 +99,7 @@ def test_shard_gradients_leave_the_model_untouched(dl, digits):
 
 
 def test_replicas_are_independent_even_after_a_forward_pass(dl, digits):
-    model = _mlp(dl)
+    model = mlp(dl, (64, 16, 10))
     model(dl.asarray(digits[0][:4]))                        # the torch backend now caches a graph
     first, second = parallel.replicate(model, 2)
     first[0].weight.data[...] = 0

@@ -7,6 +7,7 @@ import pytest
 import dlbook.data
 import dlbook.train
 from dlbook.experiments import regularization
+from dlbook.models import mlp
 
 
 @pytest.fixture(scope="module")
@@ -15,7 +16,7 @@ def split():
 
 
 def test_the_gaps_are_train_minus_validation_accuracy_and_validation_minus_train_loss(dl_np, split):
-    model = regularization.mlp(dl_np, 64, 16, 10, seed=0)
+    model = mlp(dl_np, (64, 16, 16, 10), seed=0)
     loss_fn = dl_np.CrossEntropyLoss()
     gap = regularization.generalization_gap(model, loss_fn, *split)
     train = dlbook.train.evaluate(model, loss_fn, split.X_train, split.y_train)
@@ -25,7 +26,7 @@ def test_the_gaps_are_train_minus_validation_accuracy_and_validation_minus_train
 
 
 def test_the_gap_is_measured_in_eval_mode_so_dropout_does_not_change_it(dl_np, split):
-    model = regularization.mlp(dl_np, 64, 16, 10, dropout=0.5, seed=0)
+    model = mlp(dl_np, (64, 16, 16, 10), dropout=0.5, seed=0)
     loss_fn = dl_np.CrossEntropyLoss()
     first = regularization.generalization_gap(model, loss_fn, split.X_train, split.y_train, *split[:2])
     second = regularization.generalization_gap(model, loss_fn, *split)
@@ -44,20 +45,8 @@ def test_digits_split_draws_disjoint_reproducible_parts_of_the_requested_sizes()
         regularization.digits_split(n_train=1500, n_val=400)
 
 
-def test_mlp_inserts_batch_norm_before_and_dropout_after_each_activation(dl_np):
-    model = regularization.mlp(dl_np, 4, 8, 3, depth=2, activation="sigmoid", dropout=0.3, batch_norm=True)
-    kinds = [type(layer).__name__ for layer in model]
-    assert kinds == ["Linear", "BatchNorm1d", "Sigmoid", "Dropout"] * 2 + ["Linear"]
-    with pytest.raises(ValueError, match="unknown activation"):
-        regularization.mlp(dl_np, 4, 8, 3, activation="swish")
 
 
-def test_mlp_gives_the_same_initial_weights_on_both_backends(dl_np, dl_torch):
-    numpy_state = regularization.mlp(dl_np, 64, 16, 10, batch_norm=True, seed=4).state_dict()
-    torch_state = regularization.mlp(dl_torch, 64, 16, 10, batch_norm=True, seed=4).state_dict()
-    assert list(numpy_state) == list(torch_state)
-    for name in numpy_state:
-        np.testing.assert_array_equal(dl_np.to_numpy(numpy_state[name]), dl_torch.to_numpy(torch_state[name]))
 
 
 def test_a_regularized_run_gives_the_same_gap_on_both_backends(dl_np, dl_torch, split):
@@ -74,7 +63,7 @@ def test_weight_decay_shrinks_the_weights(dl_np, split):
 
 
 def test_weight_norm_counts_weight_matrices_only(dl_np):
-    model = regularization.mlp(dl_np, 2, 3, 1, depth=1, batch_norm=True)
+    model = mlp(dl_np, (2, 3, 1), batch_norm=True)
     for param in model.parameters():
         param.data[...] = 1.0
     assert regularization.weight_norm(model) == pytest.approx(np.sqrt(2 * 3 + 3 * 1))
@@ -123,7 +112,7 @@ def test_the_moons_classifier_is_deterministic_and_returned_in_eval_mode(dl_np):
 
 
 def test_class_probability_is_the_softmax_of_the_second_logit(dl_np):
-    model = regularization.mlp(dl_np, 2, 8, 2, depth=1, seed=1)
+    model = mlp(dl_np, (2, 8, 2), seed=1)
     points = np.random.default_rng(0).normal(size=(50, 2)).astype(np.float32)
     logits = dlbook.train.predict(model, points).astype(np.float64)
     softmax = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)

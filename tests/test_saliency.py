@@ -15,16 +15,12 @@ from dlbook.experiments.saliency import (
     saliency,
     salient_first,
 )
-
-
-def small_cnn(dl):
-    return dl.Sequential(dl.Conv2d(1, 4, 3, padding=1, seed=0), dl.ReLU(), dl.MaxPool2d(2),
-                         dl.Flatten(), dl.Linear(64, 10, seed=1))
+from dlbook.models import digits_cnn
 
 
 def test_input_gradient_matches_finite_differences_of_the_class_score(dl):
     dl.set_default_dtype(np.float64)                       # float64: central differences to 1e-6
-    model = small_cnn(dl)
+    model = digits_cnn(dl, channels=(4,), hidden=None)
     X = np.random.default_rng(0).uniform(0, 1, (2, 1, 8, 8))
     classes = np.array([3, 7])
     grad = input_gradient(model, X, classes)
@@ -41,13 +37,13 @@ def test_input_gradient_matches_finite_differences_of_the_class_score(dl):
 def test_both_backends_give_the_same_saliency_for_the_same_weights(dl_np, dl_torch):
     X = np.random.default_rng(1).uniform(0, 1, (5, 1, 8, 8)).astype(np.float32)
     classes = np.arange(5)
-    maps = [saliency(small_cnn(dl), X, classes) for dl in (dl_np, dl_torch)]
+    maps = [saliency(digits_cnn(dl, channels=(4,), hidden=None), X, classes) for dl in (dl_np, dl_torch)]
     assert maps[0].shape == (5, 8, 8)
     np.testing.assert_allclose(maps[0], maps[1], rtol=1e-4, atol=1e-6)        # float32 on both
 
 
 def test_input_gradient_leaves_no_parameter_gradient_and_keeps_the_mode(dl):
-    model = small_cnn(dl)
+    model = digits_cnn(dl, channels=(4,), hidden=None)
     model.train()
     input_gradient(model, np.ones((1, 1, 8, 8), dtype=np.float32), [0])
     assert model.training
@@ -83,9 +79,7 @@ def trained_digits_cnn():
     dl = dlbook.load("numpy")
     X, y = dlbook.data.load_digits(flatten=False)
     X_train, y_train, X_test, y_test = dlbook.data.train_test_split(X, y, test_fraction=0.2, seed=0)
-    model = dl.Sequential(dl.Conv2d(1, 8, 3, padding=1, seed=0), dl.ReLU(), dl.MaxPool2d(2),
-                          dl.Conv2d(8, 16, 3, padding=1, seed=1), dl.ReLU(), dl.MaxPool2d(2),
-                          dl.Flatten(), dl.Linear(64, 10, seed=2))
+    model = digits_cnn(dl, channels=(8, 16), hidden=None)          # the CNN of chapter 13
     dlbook.train.fit(model, dl.CrossEntropyLoss(), dl.Adam(model.parameters(), lr=3e-3), X_train, y_train,
                      epochs=6, batch_size=32, progress=False)
     return model, X_test, y_test

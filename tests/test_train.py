@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from dlbook.data import load_digits, train_val_test_split
+from dlbook.models import mlp
 from dlbook.train import History, TrainingDivergedError, accuracy, evaluate, fit, predict
 
 
@@ -13,11 +14,6 @@ def digits_split():
     return train_val_test_split(X, y, seed=0)
 
 
-def mlp(dl, sizes, seed=0):
-    layers = []
-    for index, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
-        layers += [dl.Linear(n_in, n_out, seed=seed + index), dl.ReLU()]
-    return dl.Sequential(*layers[:-1])
 
 
 def test_fit_trains_a_64_128_10_mlp_on_digits_to_95_percent_test_accuracy(dl, digits_split):
@@ -58,7 +54,7 @@ def test_a_nan_loss_stops_fit_with_the_step_and_the_likely_cause(dl):
     rng = np.random.default_rng(0)
     X = rng.standard_normal((64, 4)).astype(np.float32) * 1e3
     Y = rng.standard_normal((64, 1)).astype(np.float32) * 1e3
-    model = dl.Sequential(dl.Linear(4, 8, seed=0), dl.ReLU(), dl.Linear(8, 1, seed=1))
+    model = mlp(dl, (4, 8, 1))
     with pytest.raises(TrainingDivergedError, match=r"epoch \d+, step \d+.*learning rate too large"):
         fit(model, dl.MSELoss(), dl.SGD(model.parameters(), lr=10.0), X, Y, epochs=50, batch_size=16,
             progress=False)

@@ -9,7 +9,7 @@ import pytest
 
 import dlbook.widgets as widgets
 from dlbook.widgets import LRExplorer
-from dlbook.widgets.optimizers import descend, learning_rates
+from dlbook.widgets.optimizers import HESSIAN, START, gradient_descent, learning_rates
 from dlbook.widgets.static import static_html
 
 
@@ -34,9 +34,15 @@ def test_every_schedule_starts_at_or_below_lr0_and_never_goes_negative():
         assert lrs.max() <= 0.3 + 1e-12 and lrs.min() >= 0
 
 
-def test_descend_takes_one_gradient_step_per_learning_rate():
-    trajectory = descend([0.5], start=(2.0, 1.0), curvatures=(1.0, 1.0))
-    np.testing.assert_allclose(trajectory, [[2.0, 1.0], [1.0, 0.5]])
+def test_the_explorer_steps_the_reference_sgd_with_the_schedule_s_learning_rate_at_each_step():
+    np.testing.assert_allclose(gradient_descent([0.5, 0.25], start=(2.0, 1.0)),
+                               [[2.0, 1.0], [1.0, -1.0], [0.75, 0.0]])      # w - eta_t H w, H = diag(1, 4)
+    lrs = learning_rates("cosine", 0.4)
+    w = [np.array(START)]
+    for eta in lrs:
+        w.append(w[-1] - eta * HESSIAN @ w[-1])                               # the update rule of reference.SGD
+    np.testing.assert_allclose(LRExplorer().compute(lr=0.4, schedule="cosine")["trajectory"], w, rtol=1e-5,
+                               atol=1e-7)
 
 
 def test_render_draws_labelled_axes():

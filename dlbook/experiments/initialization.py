@@ -14,40 +14,25 @@ Written against the shared API: `dl` is dlbook.numpy or dlbook.torch.
 
 import numpy as np
 
-ACTIVATIONS = ("sigmoid", "tanh", "relu")
-INITS = ("default", "xavier", "kaiming", "naive_small", "naive_large")
-NAIVE_STD = {"naive_small": 0.01, "naive_large": 1.0}           # W ~ N(0, std^2), whatever the layer's size
+from ..models import mlp
+
+INITS = {"default": None, "xavier": "xavier", "kaiming": "kaiming", "naive_small": 0.01, "naive_large": 1.0}
+"""The initial weights compared, by name -> `init` of dlbook.models.linear (a number: W ~ N(0, std^2))."""
 
 
 def deep_mlp(dl, depth, width, activation="relu", init="kaiming", seed=0):
-    """Sequential of `depth` Linear(width, width) layers with `activation` between them (none after
-    the last). init: 'default' (torch.nn's U(-1/sqrt(fan_in), 1/sqrt(fan_in))), 'xavier' (Glorot
-    normal, Var(W) = 2 / (fan_in + fan_out)), 'kaiming' (He normal for ReLU, Var(W) = 2 / fan_in), or
-    'naive_small' / 'naive_large' (N(0, 0.01^2) / N(0, 1), blind to the layer's size); all but 'default'
+    """The network of this experiment: `depth` Linear(width, width) layers with `activation` between them
+    (none after the last), dlbook.models.mlp(dl, (width,) * (depth + 1), activation, init=INITS[init]).
+    x: (N, width) -> (N, width). init: 'default' (torch.nn's U(-1/sqrt(fan_in), 1/sqrt(fan_in))), 'xavier'
+    (Glorot normal, Var(W) = 2 / (fan_in + fan_out)), 'kaiming' (He normal for ReLU, Var(W) = 2 / fan_in),
+    or 'naive_small' / 'naive_large' (N(0, 0.01^2) / N(0, 1), blind to the layer's size); all but 'default'
     zero the biases. Layer i draws from seed + i: the same weights on both backends (so seeds closer than
     `depth` share weight matrices: space them by more than depth for independent networks)."""
-    if activation not in ACTIVATIONS:
-        raise ValueError(f"unknown activation {activation!r}; choose one of {ACTIVATIONS}")
     if init not in INITS:
-        raise ValueError(f"unknown init {init!r}; choose one of {INITS}")
+        raise ValueError(f"unknown init {init!r}; choose one of {tuple(INITS)}")
     if depth < 1:
         raise ValueError(f"depth must be at least 1, got {depth}")
-    make_activation = {"sigmoid": dl.Sigmoid, "tanh": dl.Tanh, "relu": dl.ReLU}[activation]
-    layers = []
-    for i in range(depth):
-        linear = dl.Linear(width, width, seed=seed + i)
-        if init == "xavier":
-            dl.xavier_normal(linear.weight, seed=seed + i)
-        elif init == "kaiming":
-            dl.kaiming_normal(linear.weight, nonlinearity="relu", seed=seed + i)
-        elif init in NAIVE_STD:
-            dl.normal(linear.weight, 0.0, NAIVE_STD[init], seed=seed + i)
-        if init != "default":
-            dl.zeros(linear.bias)
-        layers.append(linear)
-        if i < depth - 1:
-            layers.append(make_activation())
-    return dl.Sequential(*layers)
+    return mlp(dl, (width,) * (depth + 1), activation, init=INITS[init], seed=seed)
 
 
 def gradient_norms_by_layer(dl, depth, width, activation, init, seed=0, batch_size=128):

@@ -13,6 +13,8 @@ This module imports no backend: it takes `dl` (dlbook.load()).
 
 import numpy as np
 
+from .. import models
+
 HESSIAN = np.diag([1.0, 50.0])          # curvatures 1 (flat, along theta1) and 50 (steep, along theta2)
 START = (-4.0, 1.5)
 DIVERGED = 1e6                          # |theta| beyond this: the run has diverged
@@ -65,20 +67,25 @@ def optimize_quadratic(dl, optimizer_name, lr, steps, start=START, hessian=HESSI
     """Minimise L(theta) = 1/2 theta^T H theta from `start` with the backend's optimizer.
 
     Each step writes grad L = H theta into theta.grad and calls optimizer.step().
-    optimizer_name: one of OPTIMIZERS; options: its keyword arguments (see make_optimizer).
-    Returns the trajectory: float64 (steps + 1, 2), theta at the start and after every step.
-    A run that diverges (|theta| > 1e6) stops there: the rows after it are inf.
+    lr: the learning rate eta, or a schedule: a sequence of `steps` rates eta_0 .. eta_{steps-1}, set as
+    optimizer.lr before each step. optimizer_name: one of OPTIMIZERS; options: its keyword arguments
+    (see make_optimizer). Returns the trajectory: float64 (steps + 1, 2), theta at the start and after
+    every step. A run that diverges (|theta| > 1e6) stops there: the rows after it are inf.
     """
     hessian = np.asarray(hessian, dtype=np.float64)
     if hessian.shape != (2, 2) or not np.allclose(hessian, hessian.T):
         raise ValueError(f"hessian must be a symmetric 2 x 2 matrix, got shape {hessian.shape}")
+    lrs = np.full(steps, lr, dtype=np.float64) if np.ndim(lr) == 0 else np.asarray(lr, dtype=np.float64)
+    if lrs.shape != (steps,):
+        raise ValueError(f"lr must be one learning rate or one per step ({steps}), got {lrs.shape[0]}")
     point = _point(dl, start)
-    optimizer = make_optimizer(dl, optimizer_name, point.parameters(), lr, **options)
+    optimizer = make_optimizer(dl, optimizer_name, point.parameters(), float(lrs[0]) if steps else 0.0, **options)
     trajectory = [dl.to_numpy(point.theta.data).astype(np.float64)]
-    for _ in range(steps):
+    for eta in lrs:
         if np.abs(trajectory[-1]).max() > DIVERGED:
             trajectory.append(np.full(2, np.inf))
             continue
+        optimizer.lr = float(eta)                                     # eta_t of the schedule
         optimizer.zero_grad()
         gradient = quadratic_gradient(trajectory[-1], hessian)        # grad L(theta) = H theta
         point.theta.grad = dl.asarray(gradient.astype(np.float32))
@@ -110,12 +117,9 @@ def plot_trajectories(trajectories, hessian=HESSIAN, title="optimizers on an ill
 
 
 def mlp(dl, sizes=(64, 32, 10), seed=0):
-    """dl.Sequential(Linear, ReLU, ..., Linear) with layer widths `sizes`; the same seed gives the
-    same initial weights on either backend, so every optimizer starts from the same network."""
-    layers = []
-    for index, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
-        layers += [dl.Linear(n_in, n_out, seed=seed + index), dl.ReLU()]
-    return dl.Sequential(*layers[:-1])
+    """The network every optimizer here starts from: dlbook.models.mlp(dl, sizes, seed=seed), ReLU between
+    Linear layers of widths `sizes`; the same seed gives the same initial weights on either backend."""
+    return models.mlp(dl, sizes, seed=seed)
 
 
 def sweep_learning_rates(dl, X, Y, lr_grid, epochs=15, batch_size=64, sizes=(64, 32, 10), loss_fn=None, seed=0,

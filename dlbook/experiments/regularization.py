@@ -18,9 +18,8 @@ from typing import NamedTuple
 import numpy as np
 
 from .. import backend_of, data
+from ..models import mlp
 from ..train import evaluate, fit, predict
-
-ACTIVATIONS = ("relu", "sigmoid", "tanh")
 
 # ---------------------------------------------------------------- the generalization gap
 
@@ -63,26 +62,6 @@ def digits_split(n_train=150, n_val=400, seed=0):
     return Split(X[train], y[train], X[val], y[val])
 
 
-def mlp(dl, n_in, width, n_out, depth=2, activation="relu", dropout=0.0, batch_norm=False, seed=0):
-    """Sequential of `depth` hidden layers, each Linear -> [BatchNorm1d] -> activation -> [Dropout(p)],
-    then a Linear output layer (logits). Layer i draws its weights from seed + i, a dropout mask from
-    seed + 1000 + i: the same seed gives the same network and the same masks on both backends."""
-    if activation not in ACTIVATIONS:
-        raise ValueError(f"unknown activation {activation!r}; choose one of {ACTIVATIONS}")
-    make_activation = {"relu": dl.ReLU, "sigmoid": dl.Sigmoid, "tanh": dl.Tanh}[activation]
-    layers, fan_in = [], n_in
-    for i in range(depth):
-        layers.append(dl.Linear(fan_in, width, seed=seed + i))
-        if batch_norm:
-            layers.append(dl.BatchNorm1d(width))
-        layers.append(make_activation())
-        if dropout:
-            layers.append(dl.Dropout(dropout, seed=seed + 1000 + i))
-        fan_in = width
-    layers.append(dl.Linear(fan_in, n_out, seed=seed + depth))
-    return dl.Sequential(*layers)
-
-
 class RegularizedRun(NamedTuple):
     """One training run: its per-epoch History, its generalization gap (see generalization_gap) and
     the norm ||W|| of its weight matrices at the end."""
@@ -102,14 +81,14 @@ def weight_norm(model):
 
 def train_regularized(dl, split, *, weight_decay=0.0, dropout=0.0, early_stopping_patience=None, seed=0,
                       epochs=100, lr=0.2, momentum=0.9, width=128, batch_size=None, progress=False):
-    """Train mlp(dl, n_features, width, n_classes, depth=2, dropout=dropout, seed=seed) (for digits:
-    64 -> 128 -> 128 -> 10, ReLU) on split's training part with
+    """Train dlbook.models.mlp(dl, (n_features, width, width, n_classes), dropout=dropout, seed=seed) (for
+    digits: 64 -> 128 -> 128 -> 10, ReLU) on split's training part with
     dl.SGD(lr, momentum, weight_decay) and cross-entropy, validating every epoch (full batch by default:
     batch_size=None uses all training samples at once). early_stopping_patience: stop when the
     validation loss has not improved for that many epochs and restore the best weights.
     Returns a RegularizedRun(history, gap, weight_norm)."""
     n_classes = int(max(split.y_train.max(), split.y_val.max())) + 1
-    model = mlp(dl, split.X_train.shape[1], width, n_classes, depth=2, dropout=dropout, seed=seed)
+    model = mlp(dl, (split.X_train.shape[1], width, width, n_classes), dropout=dropout, seed=seed)
     loss_fn = dl.CrossEntropyLoss()
     optimizer = dl.SGD(model.parameters(), lr=lr, momentum=momentum, weight_decay=weight_decay)
     history = fit(model, loss_fn, optimizer, split.X_train, split.y_train, epochs=epochs,
@@ -151,12 +130,11 @@ def mean_gaps(results):
 
 def deep_sigmoid_run(dl, X, y, *, batch_norm, depth=8, width=32, epochs=5, lr=0.1, momentum=0.9, batch_size=64,
                      seed=0, progress=False):
-    """Train mlp(dl, ..., depth, activation='sigmoid', batch_norm=batch_norm) on (X, y) with
-    dl.SGD(lr, momentum) and cross-entropy; the same seed gives the same Linear weights and the same
+    """Train dlbook.models.mlp(dl, (n_features, width x depth, n_classes), 'sigmoid', batch_norm=batch_norm)
+    on (X, y) with dl.SGD(lr, momentum) and cross-entropy; the same seed gives the same Linear weights and the same
     mini-batches with or without batch norm. Returns the History."""
     n_classes = int(y.max()) + 1
-    model = mlp(dl, X.shape[1], width, n_classes, depth=depth, activation="sigmoid", batch_norm=batch_norm,
-                seed=seed)
+    model = mlp(dl, (X.shape[1],) + (width,) * depth + (n_classes,), "sigmoid", batch_norm=batch_norm, seed=seed)
     optimizer = dl.SGD(model.parameters(), lr=lr, momentum=momentum)
     return fit(model, dl.CrossEntropyLoss(), optimizer, X, y, epochs=epochs, batch_size=batch_size, seed=seed,
                progress=progress)
@@ -177,7 +155,7 @@ def train_moons_classifier(dl, split, width, weight_decay=0.0, dropout=0.0, n_st
     on split's training part by full-batch Adam(lr, weight_decay = lambda, the L2 coefficient) for
     n_steps steps. Deterministic: the same arguments give the same weights.
     Returns (model in eval mode, generalization_gap of it)."""
-    model = mlp(dl, 2, width, 2, depth=1, dropout=dropout, seed=seed)
+    model = mlp(dl, (2, width, 2), dropout=dropout, seed=seed)
     loss_fn = dl.CrossEntropyLoss()
     optimizer = dl.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
     x, y = dl.asarray(split.X_train), dl.asarray(split.y_train)

@@ -1,8 +1,7 @@
 """Plain and residual networks of the same depth, and the degradation problem (He et al., 2016).
 
-    plain = plain_network(dl, depth=30, width=32, in_features=2, out_features=3, seed=0)
-    resnet = residual_network(dl, depth=30, width=32, in_features=2, out_features=3, seed=0)
-    losses = compare_training(dl, {"plain": builder, ...}, X, y, epochs=30, lr=0.01, seeds=(0,))
+    builders = depth_comparison(dl, width=16)       # plain 3, plain 30 and residual 30 layers (dlbook.models)
+    losses = compare_training(dl, builders, X, y, epochs=30, lr=0.01, seeds=(0,))
 
 A deeper network can do everything a shallower one does (let the extra layers compute the identity),
 yet a deep *plain* stack of Linear-ReLU layers can train worse than a shallow one: its optimizer does
@@ -14,6 +13,8 @@ first and last layers computes, and training starts from there. Written against 
 
 import numpy as np
 
+from .. import backend_of
+from ..models import plain_network, residual_network
 from ..train import fit
 
 try:
@@ -22,65 +23,26 @@ except ImportError:  # pragma: no cover - tqdm is in requirements.txt
     tqdm = None
 
 
-def he_linear(dl, in_features, out_features, seed):
-    """Linear with He (kaiming) normal weights, Var(W) = 2 / in_features, and zero bias."""
-    linear = dl.Linear(in_features, out_features, seed=seed)
-    dl.kaiming_normal(linear.weight, nonlinearity="relu", seed=seed)
-    dl.zeros(linear.bias)
-    return linear
+def depth_comparison(dl, width=16, in_features=2, out_features=3, shallow=3, deep=30):
+    """The three networks of the degradation experiment, as builders {name: seed -> model}: a shallow plain
+    network, a deep plain one and a deep residual one of the same width (dlbook.models.plain_network and
+    residual_network), for compare_training."""
+    return {
+        f"plain, {shallow} layers": lambda seed: plain_network(dl, shallow, width, in_features, out_features, seed),
+        f"plain, {deep} layers": lambda seed: plain_network(dl, deep, width, in_features, out_features, seed),
+        f"residual, {deep} layers": lambda seed: residual_network(dl, deep, width, in_features, out_features, seed),
+    }
 
 
-def zero_linear(dl, in_features, out_features, seed):
-    """Linear with zero weights and bias: a residual block that ends with it starts as the identity."""
-    linear = dl.Linear(in_features, out_features, seed=seed)
-    dl.zeros(linear.weight)
-    dl.zeros(linear.bias)
-    return linear
-
-
-def _check_depth(depth, minimum, even=False):
-    if depth < minimum or (even and depth % 2):
-        kind = "an even number" if even else "a number"
-        raise ValueError(f"depth must be {kind} of Linear layers >= {minimum}, got {depth}")
-
-
-def plain_network(dl, depth, width, in_features, out_features, seed=0):
-    """Linear(in, width) -> ReLU -> [Linear(width, width) -> ReLU] x (depth - 2) -> Linear(width, out):
-    `depth` Linear layers, He init (the best a plain ReLU stack can start from). Layer i draws from seed + i."""
-    _check_depth(depth, 2)
-    layers = [he_linear(dl, in_features, width, seed), dl.ReLU()]
-    for i in range(1, depth - 1):
-        layers += [he_linear(dl, width, width, seed + i), dl.ReLU()]
-    layers.append(he_linear(dl, width, out_features, seed + depth - 1))
-    return dl.Sequential(*layers)
-
-
-def residual_block(dl, width, seed):
-    """Residual(ReLU -> Linear -> ReLU -> Linear): y = x + W_2 relu(W_1 relu(x) + b_1) + b_2, the
-    pre-activation block of He et al. (2016b); W_1 He-initialized (seed), W_2 = 0 (seed + 1)."""
-    return dl.Residual(dl.Sequential(dl.ReLU(), he_linear(dl, width, width, seed), dl.ReLU(),
-                                     zero_linear(dl, width, width, seed + 1)))
-
-
-def residual_network(dl, depth, width, in_features, out_features, seed=0):
-    """Linear(in, width) -> (depth - 2) / 2 residual blocks -> ReLU -> Linear(width, out): `depth` Linear
-    layers in all, as many as plain_network(dl, depth, ...), with the same first and last layer."""
-    _check_depth(depth, 2, even=True)
-    layers = [he_linear(dl, in_features, width, seed)]
-    for i in range(1, depth - 1, 2):
-        layers.append(residual_block(dl, width, seed + i))
-    layers += [dl.ReLU(), he_linear(dl, width, out_features, seed + depth - 1)]
-    return dl.Sequential(*layers)
-
-
-def count_linear_layers(dl, model):
-    """The number of dl.Linear layers in `model`, however deeply they are nested (in Residual blocks)."""
+def count_linear_layers(model):
+    """The number of Linear layers in `model`, however deeply they are nested (in Residual blocks)."""
+    dl = backend_of(model)
     if isinstance(model, dl.Linear):
         return 1
     if isinstance(model, dl.Residual):
-        return count_linear_layers(dl, model.block)
+        return count_linear_layers(model.block)
     if isinstance(model, dl.Sequential):
-        return sum(count_linear_layers(dl, layer) for layer in model)
+        return sum(count_linear_layers(layer) for layer in model)
     return 0
 
 
@@ -102,5 +64,4 @@ def compare_training(dl, builders, X, y, *, epochs, lr, momentum=0.9, batch_size
     return losses
 
 
-__all__ = ["compare_training", "count_linear_layers", "he_linear", "plain_network", "residual_block",
-           "residual_network", "zero_linear"]
+__all__ = ["compare_training", "count_linear_layers", "depth_comparison"]

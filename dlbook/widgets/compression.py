@@ -16,20 +16,16 @@ from matplotlib.ticker import FixedFormatter, FixedLocator, NullLocator
 from .. import compression as compress
 from .. import numpy as reference
 from ..data import load_digits, train_test_split
+from ..models import mlp
+from ..state import load_numpy_state, numpy_state
 from ..train import evaluate, fit
 from .explorer import Explorer
 
 SPARSITIES = (0.0, 0.5, 0.8, 0.9, 0.95, 0.99)
 BITS = (32, 8, 4, 2)
-HIDDEN = (128, 64)
+SIZES = (64, 128, 64, 10)                # the digits MLP of chapter 11: dlbook.models.mlp(dl, SIZES)
 EPOCHS, FINE_TUNE_EPOCHS = 30, 5
 BITS_COLORS = {32: "tab:blue", 8: "tab:green", 4: "tab:orange", 2: "tab:red"}
-
-
-def digits_mlp(dl, hidden=HIDDEN):
-    """The model of chapter 11: Linear(64, h1)-ReLU-Linear(h1, h2)-ReLU-Linear(h2, 10), fixed seeds."""
-    return dl.Sequential(dl.Linear(64, hidden[0], seed=0), dl.ReLU(), dl.Linear(hidden[0], hidden[1], seed=1),
-                         dl.ReLU(), dl.Linear(hidden[1], 10, seed=2))
 
 
 @functools.lru_cache(maxsize=1)
@@ -37,12 +33,12 @@ def pruned_states():
     """({sparsity: fine-tuned NumPy state} with 0.0 the dense model, (X_test, y_test)), trained once."""
     X, y = load_digits()
     X_train, y_train, X_test, y_test = train_test_split(X, y, test_fraction=0.2, seed=0)
-    model = digits_mlp(reference)
+    model = mlp(reference, SIZES)
     fit(model, reference.CrossEntropyLoss(), reference.Adam(model.parameters(), lr=1e-3), X_train, y_train,
         epochs=EPOCHS, batch_size=32, progress=False)
     curve = compress.accuracy_vs_sparsity(model, SPARSITIES[1:], X_train, y_train, X_test, y_test,
                                           epochs=FINE_TUNE_EPOCHS)
-    states = {0.0: compress.numpy_state(model), **dict(zip(SPARSITIES[1:], curve["states"], strict=True))}
+    states = {0.0: numpy_state(model), **dict(zip(SPARSITIES[1:], curve["states"], strict=True))}
     return states, (X_test, y_test)
 
 
@@ -54,7 +50,7 @@ def compressed_state(sparsity, bits):
 
 def test_accuracy(state):
     states, (X_test, y_test) = pruned_states()
-    model = compress.load_numpy_state(digits_mlp(reference), state)
+    model = load_numpy_state(mlp(reference, SIZES), state)
     return evaluate(model, reference.CrossEntropyLoss(), X_test, y_test)["accuracy"]
 
 

@@ -3,19 +3,25 @@
 Gradient descent on the ill-conditioned quadratic L(w) = (a w1^2 + b w2^2) / 2 (curvatures a < b):
 w <- w - eta_t grad L(w). A constant eta converges when eta < 2 / b and diverges beyond it;
 a decaying schedule can rescue a learning rate that starts too large.
+
+The steps are those of the real optimizer: the NumPy reference's SGD (dlbook.numpy, which never imports
+torch) moves w through dlbook.experiments.optimizers.optimize_quadratic, with eta_t set before each step.
 """
 
 import numpy as np
 
+from .. import numpy as reference
 from .. import schedules
+from ..experiments.optimizers import optimize_quadratic, quadratic_loss
 from .explorer import Explorer
 
 CURVATURES = (1.0, 4.0)                 # a, b: eta > 2 / b = 0.5 diverges along w2
+HESSIAN = np.diag(CURVATURES)           # L(w) = 1/2 w^T H w
 START = (-4.0, 2.0)
 N_STEPS = 40
 LOSS_TICKS = (1e-8, 1e-4, 1.0, 1e4)
 _W1, _W2 = np.meshgrid(np.linspace(-5, 5, 100), np.linspace(-3.5, 3.5, 70))
-LOSS_SURFACE = np.log1p(0.5 * (CURVATURES[0] * _W1**2 + CURVATURES[1] * _W2**2))   # background: log(1 + L)
+LOSS_SURFACE = np.log1p(quadratic_loss(np.stack([_W1, _W2], axis=-1), HESSIAN))   # background: log(1 + L)
 SCHEDULE_NAMES = ("constant", "step", "exponential", "cosine", "inverse time", "warm-up")
 
 
@@ -34,19 +40,10 @@ def learning_rates(schedule, lr0, n_steps=N_STEPS):
     return np.array([settings[schedule](t) for t in range(n_steps)])
 
 
-def quadratic_loss(w, curvatures=CURVATURES):
-    """L(w) = (a w1^2 + b w2^2) / 2 for w: (..., 2)."""
-    return 0.5 * (curvatures[0] * w[..., 0] ** 2 + curvatures[1] * w[..., 1] ** 2)
-
-
-def descend(lrs, start=START, curvatures=CURVATURES):
-    """Gradient descent w_{t+1} = w_t - eta_t grad L(w_t); returns the trajectory (len(lrs) + 1, 2)."""
-    curvature = np.asarray(curvatures)
-    trajectory = [np.asarray(start, dtype=float)]
-    for lr in lrs:
-        w = trajectory[-1]
-        trajectory.append(w - lr * curvature * w)               # grad L(w) = (a w1, b w2)
-    return np.array(trajectory)
+def gradient_descent(lrs, start=START):
+    """The path of dl.SGD (the NumPy reference's) from `start` with learning rate eta_t = lrs[t] at step t:
+    w_{t+1} = w_t - eta_t H w_t. Returns the trajectory (len(lrs) + 1, 2), inf after a divergence."""
+    return optimize_quadratic(reference, "sgd", lrs, len(lrs), start=start, hessian=HESSIAN)
 
 
 class LRExplorer(Explorer):
@@ -63,14 +60,15 @@ class LRExplorer(Explorer):
     def compute(self, lr, schedule):
         """{'lrs': (T,), 'trajectory': (T + 1, 2), 'loss': (T + 1,), 'diverged': bool}."""
         lrs = learning_rates(schedule, lr)
-        trajectory = descend(lrs)
-        loss = quadratic_loss(trajectory)
+        trajectory = gradient_descent(lrs)
+        loss = quadratic_loss(trajectory, HESSIAN)
         return {"lrs": lrs, "trajectory": trajectory, "loss": loss, "diverged": bool(loss[-1] > loss[0])}
 
     def render(self, result, lr, schedule):
         figure, (path_axes, loss_axes) = self.new_figure(ncols=2)
         path_axes.imshow(LOSS_SURFACE, extent=(-5, 5, -3.5, 3.5), origin="lower", cmap="Greys", aspect="auto")
-        path = np.clip(result["trajectory"], -50, 50)
+        trajectory = result["trajectory"]
+        path = np.clip(trajectory[np.isfinite(trajectory).all(axis=1)], -50, 50)   # up to a divergence
         path_axes.plot(path[:, 0], path[:, 1], "o-", color="tab:blue", markersize=3, linewidth=1)
         path_axes.plot(0, 0, "*", color="tab:red", markersize=10)
         path_axes.set(xlim=(-5, 5), ylim=(-3.5, 3.5), xlabel="w1", ylabel="w2",
