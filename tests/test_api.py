@@ -79,7 +79,7 @@ def test_load_without_a_name_or_variable_gives_the_numpy_backend(monkeypatch):
     assert dlbook.load() is importlib.import_module("dlbook.numpy")
 
 
-def test_dlbook_backend_variable_torch_gives_the_torch_backend(monkeypatch):
+def test_dlbook_backend_variable_torch_gives_the_torch_backend(torch, monkeypatch):
     monkeypatch.setenv("DLBOOK_BACKEND", "torch")
     assert dlbook.load() is importlib.import_module("dlbook.torch")
 

@@ -7,19 +7,18 @@ import pytest
 
 from dlbook.autograd import Value, backprop_steps, graph, topological_order
 
-torch = pytest.importorskip("torch")
-
 UNARY = ["tanh", "sigmoid", "relu", "exp"]
 BINARY = ["+", "-", "*", "/"]
 
 
-def random_expression(rng, leaves, depth):
-    """A random expression tree over `leaves`, as a function applying it to any leaf values."""
-    if depth == 0 or rng.random() < 0.2:
+def random_expression(rng, leaves, depth, torch, root=True):
+    """A random expression tree over `leaves`, as a function applying it to any leaf values (Values or torch
+    tensors). Its root is always an operation, never a bare leaf (whose only gradient would be dL/dL = 1)."""
+    if not root and (depth == 0 or rng.random() < 0.2):
         index = rng.randrange(len(leaves))
         return lambda values: values[index]
     if rng.random() < 0.35:
-        op, inner = rng.choice(UNARY), random_expression(rng, leaves, depth - 1)
+        op, inner = rng.choice(UNARY), random_expression(rng, leaves, depth - 1, torch, root=False)
 
         def unary(values):
             x = inner(values)
@@ -28,7 +27,8 @@ def random_expression(rng, leaves, depth):
             return getattr(x, op)() if isinstance(x, Value) else getattr(torch, op)(x)
         return unary
     op = rng.choice(BINARY)
-    left, right = random_expression(rng, leaves, depth - 1), random_expression(rng, leaves, depth - 1)
+    left = random_expression(rng, leaves, depth - 1, torch, root=False)
+    right = random_expression(rng, leaves, depth - 1, torch, root=False)
 
     def binary(values):
         a, b = left(values), right(values)
@@ -39,15 +39,14 @@ def random_expression(rng, leaves, depth):
 
 
 @pytest.mark.parametrize("seed", range(40))
-def test_gradients_match_torch_autograd_on_random_expressions(seed):
+def test_gradients_match_torch_autograd_on_random_expressions(torch, seed):
     rng = random.Random(seed)
     data = [rng.uniform(-2, 2) for _ in range(4)]
-    expression = random_expression(rng, data, depth=5)
+    expression = random_expression(rng, data, depth=5, torch=torch)
     values = [Value(x) for x in data]
     tensors = [torch.tensor(x, dtype=torch.float64, requires_grad=True) for x in data]
     ours, theirs = expression(values), expression(tensors)
-    if not isinstance(ours, Value):                  # the expression was a bare leaf
-        return
+    assert all(ours is not value for value in values) and ours.parents    # an operation, not a bare leaf
     ours.backward()
     theirs.backward()
     assert ours.data == pytest.approx(theirs.item(), rel=1e-12, abs=1e-12)

@@ -1,8 +1,10 @@
 """Shape properties on both backends, for sizes hypothesis picks: what goes in and what comes out
-of every layer, activation and loss, forward and backward."""
+of every layer, activation and loss, forward and backward: every case of the test catalogue
+(tests/catalogue.py) for any batch size, and the dense layers, activations and losses for any size."""
 
 import numpy as np
 import pytest
+from catalogue import LAYERS, LOSSES, example_input, outputs, params
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -17,11 +19,17 @@ batch_sizes = st.integers(min_value=1, max_value=8)
 seeds = st.integers(min_value=0, max_value=2**16)
 shapes = st.lists(sizes, min_size=1, max_size=4).map(tuple)
 
-ACTIVATIONS = {
-    "Sigmoid": lambda dl: dl.Sigmoid(), "Tanh": lambda dl: dl.Tanh(), "ReLU": lambda dl: dl.ReLU(),
-    "LeakyReLU": lambda dl: dl.LeakyReLU(0.1), "GELU": lambda dl: dl.GELU(),
-    "GELU-tanh": lambda dl: dl.GELU(approximate="tanh"), "Softmax": lambda dl: dl.Softmax(dim=-1),
-}
+# 5 examples per catalogue case and backend (~200 cases): batch sizes 2..8 and seeds
+CATALOGUE_SETTINGS = settings(PROPERTY_SETTINGS, max_examples=5)
+
+# the catalogue's activations: elementwise, or along one axis (Softmax): any shape with that axis
+ACTIVATIONS = [case for case in LAYERS
+               if case.cls in ("Sigmoid", "Tanh", "ReLU", "LeakyReLU", "GELU", "Softmax")]
+
+
+def smallest_rank(activation):
+    dim = getattr(activation, "dim", None)
+    return 1 if dim is None else (dim + 1 if dim >= 0 else -dim)
 
 
 def normal(dl, shape, seed, scale=1.0):
@@ -30,6 +38,50 @@ def normal(dl, shape, seed, scale=1.0):
 
 def shape_of(x):
     return tuple(np.shape(x))
+
+
+# --- every catalogue case, any batch size -------------------------------------------------------
+
+
+def resampled(x, axis, n, seed):
+    """n samples drawn (with replacement) from the batch of x along its batch axis."""
+    return np.take(x, np.random.default_rng(seed).integers(0, x.shape[axis], n), axis=axis)
+
+
+@pytest.mark.parametrize("case", params(LAYERS))
+@CATALOGUE_SETTINGS
+@given(n=st.integers(2, 8), seed=seeds)
+def test_every_layer_takes_any_batch_size_forward_and_backward(dl, case, n, seed):
+    # batch of one: test_a_batch_of_one_goes_forward_and_backward (BatchNorm in training needs two)
+    x_reference = example_input(case)
+    reference = [shape_of(y) for y in outputs(case.build(dl)(dl.asarray(x_reference)))]
+    x = resampled(x_reference, case.batch_axis, n, seed)
+    layer = case.build(dl, seed)
+    ys = outputs(layer(dl.asarray(x)))
+    n_reference = x_reference.shape[case.batch_axis]
+    for y, shape in zip(ys, reference, strict=True):           # one sample in, one sample's outputs out
+        assert len(shape_of(y)) == len(shape) and np.prod(shape_of(y)) * n_reference == np.prod(shape) * n
+    grad = layer.backward(*[dl.asarray(np.ones(shape_of(y))) for y in ys])
+    assert shape_of(grad) == x.shape
+    assert [shape_of(p.grad) for p in layer.parameters()] == [shape_of(p.data) for p in layer.parameters()]
+
+
+def per_sample_loss_shape(case, input_shape):
+    """reduction='none': one loss per sample (and position); CrossEntropyLoss sums over the classes (axis 1)."""
+    return input_shape[:1] + input_shape[2:] if case.cls == "CrossEntropyLoss" else input_shape
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")     # every drawn target ignored: 0 / 0, as torch
+@pytest.mark.parametrize("case", params(LOSSES))
+@CATALOGUE_SETTINGS
+@given(n=st.integers(1, 8), seed=seeds)
+def test_every_loss_takes_any_batch_size_forward_and_backward(dl, case, n, seed):
+    x, target = resampled(case.input, 0, n, seed), resampled(case.target, 0, n, seed)
+    loss_fn = case.build(dl)
+    loss = loss_fn(dl.asarray(x), dl.asarray(target))
+    expected = () if loss_fn.reduction != "none" else per_sample_loss_shape(case, x.shape)
+    assert shape_of(dl.to_numpy(loss)) == expected
+    assert shape_of(loss_fn.backward(dl.asarray(np.ones(expected)))) == x.shape
 
 
 # --- layers ---------------------------------------------------------------------------------------
@@ -65,11 +117,12 @@ def test_linear_parameter_gradients_have_the_parameters_shapes(dl, n, t, in_feat
     assert [shape_of(p.grad) for p in layer.parameters()] == [shape_of(p.data) for p in layer.parameters()]
 
 
-@pytest.mark.parametrize("name", ACTIVATIONS)
+@pytest.mark.parametrize("case", params(ACTIVATIONS))
 @PROPERTY_SETTINGS
-@given(shape=shapes, seed=seeds)
-def test_activations_preserve_the_shape_forward_and_backward(dl, name, shape, seed):
-    activation = ACTIVATIONS[name](dl)
+@given(data=st.data(), seed=seeds)
+def test_activations_preserve_the_shape_forward_and_backward(dl, case, data, seed):
+    activation = case.build(dl)
+    shape = data.draw(st.lists(sizes, min_size=smallest_rank(activation), max_size=4).map(tuple), label="shape")
     assert shape_of(activation(normal(dl, shape, seed))) == shape
     assert shape_of(activation.backward(dl.asarray(np.ones(shape)))) == shape
 
@@ -206,8 +259,7 @@ def test_a_loss_over_a_batch_of_one_is_a_scalar(dl, name, make_pair):
 
 @PROPERTY_SETTINGS
 @given(channels=sizes, length=st.one_of(st.none(), sizes), training=st.booleans())
-def test_batchnorm1d_accepts_a_batch_of_one_exactly_when_torch_does(dl, channels, length, training):
-    torch = pytest.importorskip("torch")
+def test_batchnorm1d_accepts_a_batch_of_one_exactly_when_torch_does(dl, torch, channels, length, training):
     shape = (1, channels) if length is None else (1, channels, length)
     twin = torch.nn.BatchNorm1d(channels).train(training)
     try:
