@@ -19,9 +19,11 @@ One module per concept; every public name is also here, as dlbook.data.<name>:
   downloads     the cache data_dir(), each dataset's mirrors and SHA-256 sums, fetch (pooch)
   mnist         the IDX format; MNIST and Fashion-MNIST
   cifar10       CIFAR-10's binary records; CIFAR-10
+  shakespeare   Tiny Shakespeare, shipped compressed and checked by SHA-256; split_text by position
   checks        the argument checks the modules share
 
-Nothing here touches the network except `fetch`: digits come with scikit-learn, the rest is generated.
+Nothing here touches the network except `fetch`: digits come with scikit-learn, Tiny Shakespeare with
+this package (dlbook/data/files), the rest is generated.
 Downloaded datasets (MNIST, Fashion-MNIST, CIFAR-10) live under `data_dir()`: fetched once,
 checked against their SHA-256, and read from there ever after; offline, their loaders say what to do.
 This package imports no backend.
@@ -52,6 +54,16 @@ from .generated import (
 )
 from .minibatches import batches, one_hot
 from .mnist import FASHION_MNIST_CLASSES, IDX_DTYPES, load_fashion_mnist, load_mnist, parse_idx, read_idx
+from .shakespeare import (
+    TINY_SHAKESPEARE_FILE,
+    TINY_SHAKESPEARE_LENGTH,
+    TINY_SHAKESPEARE_SHA256,
+    CorruptDataError,
+    TextSplit,
+    load_tiny_shakespeare,
+    split_text,
+    tiny_shakespeare_split,
+)
 from .splits import TrainTestSplit, TrainValTestSplit, train_test_split, train_val_test_split
 
 __all__ = [
@@ -71,4 +83,7 @@ __all__ = [
     # cifar10
     "CIFAR10_CLASSES", "CIFAR10_BATCHES", "CIFAR10_RECORD_SIZE", "parse_cifar10_records", "read_cifar10_binary",
     "load_cifar10",
+    # shakespeare
+    "load_tiny_shakespeare", "tiny_shakespeare_split", "split_text", "TextSplit", "CorruptDataError",
+    "TINY_SHAKESPEARE_FILE", "TINY_SHAKESPEARE_SHA256", "TINY_SHAKESPEARE_LENGTH",
 ]
