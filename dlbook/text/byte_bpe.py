@@ -1,7 +1,8 @@
 """Byte-level byte-pair encoding (BPE), trained from scratch, as GPT-2's tokenizer works.
 
 The base vocabulary is the 256 byte values: text is encoded to UTF-8 first, so ANY text round-trips
-(decode(encode(s)) == s), whatever script it is in and whatever the tokenizer was trained on.
+(decode(encode(s)) == s), whatever script it is in and whatever the tokenizer was trained on (any str
+UTF-8 can encode: all but lone surrogates, which encode refuses with UnicodeEncodeError).
 Training then repeats one step vocab_size - 256 times: find the most frequent pair of adjacent tokens
 and make it a new token (id 256, 257, ... in the order learned). Encoding replays the merges on new
 text, earliest merge first.
@@ -13,18 +14,20 @@ GPT-2's pattern written for Python's `re` (no third-party `regex`):
     ␣?letters                      a word with the one space before it
     ␣?digits                       a number with the space before it
     ␣?other symbols                a run of punctuation (and '_') with the space before it
-    whitespace not before a word   e.g. '\\n\\n' or the spaces of an indent, but not the space a word takes
-    whitespace                     whatever is left
+    whitespace not before a word   a run of whitespace but its last character when a non-space follows
+                                   (that last one, a space, goes with the word: '   go' -> '  ', ' go')
+    whitespace                     whatever is left (the lone '\\n' before a word: '\\n\\nAll' -> '\\n', '\\n', 'All')
 
 (letters = `[^\\W\\d_]`, Unicode-aware; digits = `\\d`.) The alternatives cover every character, so the
 chunks put back together are the text. Merges never cross a chunk, so a token never joins the end of one
 word to the start of the next ("the" and " the" are tokens, "e t" is not).
 
-Training counts each distinct chunk once with its frequency (Tiny Shakespeare: 1.1 M characters, about
-25 000 distinct chunks), keeps the pair counts up to date incrementally (a merge changes only the
-chunks holding the pair: an index pair -> chunks says which) and finds the most frequent pair with a
-heap whose stale entries are skipped. Ties go to the smallest pair (lowest ids), so training is
-deterministic. On the full corpus to vocab_size=512 that takes about a second on one core.
+Training counts each distinct chunk once with its frequency (Tiny Shakespeare: 1.1 M characters in
+298 000 chunks, 15 000 of them distinct), keeps the pair counts up to date incrementally (a merge
+changes only the chunks holding the pair: an index pair -> chunks says which) and finds the most
+frequent pair with a heap whose stale entries are skipped. Ties go to the smallest pair (lowest ids),
+so training is deterministic. On the full corpus, one core: about 0.4 s to vocab_size=512, 0.55 s to 1024; encoding
+it takes about 0.3 s (each distinct chunk is encoded once per call).
 """
 
 import heapq
@@ -71,7 +74,8 @@ class ByteBPE:
     merges: list of (left, right) id pairs, in the order learned; merge i joins `left` and `right` into
     token 256 + i (both must be < 256 + i). Build one with ByteBPE.train(text, vocab_size) or ByteBPE.load(path).
     encode(str) -> list[int] in [0, vocab_size); decode(ids) -> str (bytes that are not valid UTF-8, as a
-    model may sample, become U+FFFD); vocab_size = 256 + len(merges).
+    model may sample, become U+FFFD); vocab_size = 256 + len(merges);
+    token_bytes[i]: the bytes token i stands for (to show what was learned).
     """
 
     def __init__(self, merges=()):
