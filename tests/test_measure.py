@@ -64,26 +64,6 @@ def test_time_per_epoch_stops_at_the_target_loss(dl_np, digits_sample):
     assert len(runs.train_loss) == 1
 
 
-def test_batch_size_runs_give_one_run_per_batch_size_with_its_epochs(dl_np, digits_sample):
-    X, y = digits_sample
-    runs = measure.batch_size_runs(dl_np, X, y, {8: 1, 32: 2})
-    assert list(runs) == [8, 32] and [len(run.train_loss) for run in runs.values()] == [1, 2]
-
-
-@pytest.mark.parametrize(("losses", "target", "epoch"), [([2.0, 1.0, 0.5], 1.0, 2), ([2.0, 1.0], 0.1, None),
-                                                         ([0.1], 0.3, 1)])
-def test_epochs_to_loss_counts_from_one(losses, target, epoch):
-    assert measure.epochs_to_loss(losses, target) == epoch
-
-
-def test_optimizer_runs_cover_every_optimizer_and_learning_rate(dl_np, digits_sample):
-    X, y = digits_sample
-    runs = measure.optimizer_runs(dl_np, X, y, {"sgd": [0.1], "adam": [1e-3, 1e-2]}, target_loss=0.0,
-                                  max_epochs=2, batch_size=32)
-    assert set(runs) == {("sgd", 0.1), ("adam", 1e-3), ("adam", 1e-2)}
-    assert all(len(run.train_loss) == 2 for run in runs.values())         # loss 0 is never reached
-
-
 def test_matmul_and_prediction_times_are_positive_and_finite(dl, digits_sample):
     X, _ = digits_sample
     model = mlp(dl, (64, 16, 10), seed=0)
@@ -119,44 +99,3 @@ def test_a_straight_line_is_fitted_exactly():
     assert line.slope == pytest.approx(2) and line.intercept == pytest.approx(3) and line.r2 == pytest.approx(1)
 
 
-@pytest.fixture
-def state():
-    rng = np.random.default_rng(0)
-    return {"0.weight": rng.standard_normal((128, 64)).astype(np.float32),
-            "0.bias": rng.standard_normal(128).astype(np.float32),
-            "2.weight": rng.standard_normal((10, 128)).astype(np.float32),
-            "2.bias": rng.standard_normal(10).astype(np.float32)}
-
-
-def test_float16_state_halves_the_bytes(state):
-    assert measure.state_bytes(measure.float16_state(state)) * 2 == measure.state_bytes(state)
-
-
-def test_int8_state_quantizes_weights_and_keeps_biases(state):
-    arrays = measure.int8_state(state)
-    assert arrays["0.weight.q"].dtype == np.int8 and arrays["0.weight.scale"].shape == (128, 1)
-    assert arrays["0.bias"].dtype == np.float32 and "0.bias.q" not in arrays
-    restored = measure.float32_state(arrays)
-    assert set(restored) == set(state)
-    error = np.abs(restored["0.weight"] - state["0.weight"])
-    assert (error <= arrays["0.weight.scale"] / 2 * (1 + 1e-5)).all()      # half a quantization step at most
-    np.testing.assert_array_equal(restored["0.bias"], state["0.bias"])
-
-
-def test_state_dict_file_sizes_writes_three_files_and_returns_their_sizes(state, tmp_path):
-    sizes = measure.state_dict_file_sizes(state, tmp_path)
-    assert list(sizes) == ["float32", "float16", "int8"]
-    for name, size in sizes.items():
-        assert (tmp_path / f"{name}.npz").stat().st_size == size > 0
-    assert sizes["int8"] < sizes["float16"] < sizes["float32"]
-    assert sizes["float32"] >= measure.state_bytes(state)                  # the numbers plus headers
-
-
-def test_the_files_read_back_as_float32_states(state, tmp_path):
-    measure.state_dict_file_sizes(state, tmp_path)
-    for name in ("float32", "float16", "int8"):
-        restored = measure.float32_state(measure.load_npz(tmp_path / f"{name}.npz"))
-        assert set(restored) == set(state)
-        for key, value in state.items():
-            assert restored[key].dtype == np.float32
-            np.testing.assert_allclose(restored[key], value, atol=0.05)    # int8: scale / 2 ~ 0.015 here
