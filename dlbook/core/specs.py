@@ -114,6 +114,14 @@ class Pool2dSpec:
         return text + ")"
 
 
+class MaxPool2dSpec(Pool2dSpec):
+    """MaxPool2d(kernel_size, stride=None, padding=0); torch's repr also shows its fixed dilation=1 and
+    ceil_mode=False (the only values dlbook supports)."""
+
+    def extra_repr(self):
+        return super().extra_repr() + ", dilation=1, ceil_mode=False"
+
+
 class BatchNormSpec:
     """BatchNorm1d / BatchNorm2d(num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True):
     weight (gamma, ones) and bias (beta, zeros) when affine; buffers running_mean (zeros), running_var (ones)
@@ -135,7 +143,7 @@ class BatchNormSpec:
 
     def extra_repr(self):
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
-                f"track_running_stats={self.track_running_stats}")
+                f"bias={self.affine}, track_running_stats={self.track_running_stats}")     # bias exactly when affine
 
     def short_repr(self):
         return f"{type(self).__name__}({self.num_features})"
@@ -287,7 +295,7 @@ class RecurrentSpec:
             text += f", num_layers={self.num_layers}"
         if not self.bias:
             text += ", bias=False"
-        return text + f", batch_first={self.batch_first}"
+        return text + (", batch_first=True" if self.batch_first else "")       # as torch: only when True
 
     def short_repr(self):
         layers = f", num_layers={self.num_layers}" if self.num_layers != 1 else ""
@@ -304,9 +312,6 @@ class RNNSpec(RecurrentSpec):
             raise ValueError(f"Unknown nonlinearity '{nonlinearity}'. Select from 'tanh' or 'relu'.")
         super().__init__(input_size, hidden_size, num_layers, bias, batch_first, seed=seed)
         self.nonlinearity = nonlinearity
-
-    def extra_repr(self):
-        return super().extra_repr() + (", nonlinearity='relu'" if self.nonlinearity == "relu" else "")
 
 
 class GRUSpec(RecurrentSpec):
@@ -388,7 +393,11 @@ class LossSpec:
         self.reduction = reduction
 
     def extra_repr(self):
-        return f"reduction={self.reduction!r}" if self.reduction != "mean" else ""
+        return ""                                   # torch.nn's losses print no arguments: MSELoss()
+
+    def short_repr(self):
+        """The name error messages use: the reduction shown when it is not the default."""
+        return f"{type(self).__name__}(" + (f"reduction={self.reduction!r}" if self.reduction != "mean" else "") + ")"
 
 
 class BCEWithLogitsLossSpec(LossSpec):
@@ -466,17 +475,19 @@ class RMSpropSpec(OptimizerSpec):
 
 
 class AdamSpec(OptimizerSpec):
-    """Adam(params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False, *, maximize=False)."""
+    """Adam(params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False, *, maximize=False,
+    decoupled_weight_decay=False): decoupled_weight_decay=True is AdamW's rule, as in torch.optim.Adam."""
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False, *,
-                 maximize=False):
+                 maximize=False, decoupled_weight_decay=False):
         for name, value in (("learning rate", lr), ("epsilon value", eps), ("weight_decay value", weight_decay)):
             _check_setting(name, value)
         for index, beta in enumerate(betas):
             if not 0.0 <= beta < 1.0:
                 raise ValueError(f"Invalid beta parameter at index {index}: {beta}")
         super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
-                                      amsgrad=amsgrad, maximize=maximize))
+                                      amsgrad=amsgrad, maximize=maximize,
+                                      decoupled_weight_decay=bool(decoupled_weight_decay)))
 
 
 class AdamWSpec(AdamSpec):
@@ -485,4 +496,5 @@ class AdamWSpec(AdamSpec):
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False, *,
                  maximize=False):
-        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize=maximize)
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize=maximize,
+                         decoupled_weight_decay=True)

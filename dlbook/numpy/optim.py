@@ -57,8 +57,12 @@ class Optimizer(OptimizerSpec):
         raise NotImplementedError
 
     def __repr__(self):
-        settings = ", ".join(f"{k}={v}" for k, v in self.defaults.items())
-        return f"{type(self).__name__}({settings})"
+        """torch.optim's layout: one block per parameter group, its settings in sorted order."""
+        lines = [f"{type(self).__name__} ("]
+        for index, group in enumerate(self.param_groups):
+            lines.append(f"Parameter Group {index}")
+            lines += [f"    {key}: {group[key]}" for key in sorted(group) if key != "params"]
+        return "\n".join(lines) + "\n)"
 
 
 class SGD(SGDSpec, Optimizer):
@@ -118,9 +122,7 @@ class RMSprop(RMSpropSpec, Optimizer):
 class Adam(AdamSpec, Optimizer):
     """m <- beta1 m + (1 - beta1) g;  v <- beta2 v + (1 - beta2) g^2;
     theta <- theta - eta / (1 - beta1^t) * m / (sqrt(v / (1 - beta2^t)) + eps).
-    weight_decay adds lambda theta to g (L2); AdamW decays theta directly instead."""
-
-    decoupled_weight_decay = False
+    weight_decay adds lambda theta to g (L2); with decoupled_weight_decay (AdamW) it decays theta directly."""
 
     def update(self, theta, grad, state, group):
         if not state:
@@ -132,7 +134,7 @@ class Adam(AdamSpec, Optimizer):
         state["step"] += 1
         t, lr, (beta1, beta2) = state["step"], group["lr"], group["betas"]
         if group["weight_decay"]:
-            if self.decoupled_weight_decay:
+            if group["decoupled_weight_decay"]:
                 theta *= 1 - lr * group["weight_decay"]                        # AdamW: theta <- theta (1 - eta lambda)
             else:
                 grad = grad + group["weight_decay"] * theta                    # Adam: g + lambda theta
@@ -154,8 +156,6 @@ class Adam(AdamSpec, Optimizer):
 
 class AdamW(AdamWSpec, Adam):
     """Adam with decoupled weight decay (Loshchilov & Hutter): theta <- theta (1 - eta lambda) first."""
-
-    decoupled_weight_decay = True
 
 
 def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False, foreach=None):

@@ -14,7 +14,7 @@ row, as torch, also on ties such as the zeros after a ReLU), or 1/(kh kw) of it 
 import numpy as np
 
 from ..core.errors import check_floating, check_shape
-from ..core.specs import Pool2dSpec
+from ..core.specs import MaxPool2dSpec, Pool2dSpec
 from ..core.windows import check_window_fits, output_size
 from .kernels import offset_views, padded, workspace
 from .module import Module
@@ -50,7 +50,7 @@ class _Pool2d(Module):
         return grad_padded[:, :, ph:ph + height, pw:pw + width]
 
 
-class MaxPool2d(Pool2dSpec, _Pool2d):
+class MaxPool2d(MaxPool2dSpec, _Pool2d):
     """y_ij = max of the window; dL/dx: dL/dy_ij to the window's first maximum (row by row), as torch.
 
     x: (N, C, H, W) -> y: (N, C, Ho, Wo), Ho = (H + 2 ph - kh) // sh + 1 (Wo alike); stride defaults to

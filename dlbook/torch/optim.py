@@ -29,5 +29,6 @@ class Adam(AdamSpec, _Settings, torch.optim.Adam):
     """torch.optim.Adam: bias-corrected first and second moments of g."""
 
 
-class AdamW(AdamWSpec, _Settings, torch.optim.AdamW):
-    """torch.optim.AdamW: Adam with decoupled weight decay theta <- theta (1 - eta lambda)."""
+class AdamW(AdamWSpec, _Settings, torch.optim.Adam):
+    """Adam with decoupled weight decay theta <- theta (1 - eta lambda): torch.optim.Adam with
+    decoupled_weight_decay=True, which is all torch.optim.AdamW is (it only fixes that argument)."""

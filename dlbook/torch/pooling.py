@@ -5,7 +5,7 @@ Same arguments and errors as the NumPy reference and torch.nn; an independent im
 import torch.nn.functional as F
 
 from ..core.errors import check_floating, check_shape
-from ..core.specs import Pool2dSpec
+from ..core.specs import MaxPool2dSpec, Pool2dSpec
 from ..core.windows import check_window_fits
 from .module import Module
 
@@ -23,7 +23,7 @@ class _Pool2d(Module):
         raise NotImplementedError
 
 
-class MaxPool2d(Pool2dSpec, _Pool2d):
+class MaxPool2d(MaxPool2dSpec, _Pool2d):
     """y_ij = max of the window; the gradient goes to the window's first maximum.
     x: (N, C, H, W) -> y: (N, C, Ho, Wo); stride defaults to kernel_size."""
 
