@@ -3,6 +3,7 @@
 import numpy as np
 
 import dlbook
+from dlbook import models
 from dlbook.data import load_digits, train_val_test_split
 
 from .timing import compare, compare_training, forward_backward
@@ -12,7 +13,7 @@ BACKENDS = ("numpy", "torch")
 
 def _tiny_training_step(dl, batch_size=32, seed=0):
     """One Adam step of a 64-32-10 MLP on a batch of 32."""
-    model = dl.Sequential(dl.Linear(64, 32, seed=seed), dl.ReLU(), dl.Linear(32, 10, seed=seed + 1))
+    model = models.mlp(dl, (64, 32, 10), seed=seed)
     loss_fn, optimizer = dl.CrossEntropyLoss(), dl.Adam(model.parameters(), lr=1e-3)
     rng = np.random.default_rng(seed)
     x = dl.asarray(rng.standard_normal((batch_size, 64)))
@@ -30,8 +31,7 @@ def _tiny_training_step(dl, batch_size=32, seed=0):
 
 def mlp(dl, seed=0):
     """64-128-64-10 with ReLUs."""
-    return dl.Sequential(dl.Linear(64, 128, seed=seed), dl.ReLU(), dl.Linear(128, 64, seed=seed + 1),
-                         dl.ReLU(), dl.Linear(64, 10, seed=seed + 2))
+    return models.mlp(dl, (64, 128, 64, 10), seed=seed)
 
 
 def run(repeats):

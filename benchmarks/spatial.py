@@ -4,6 +4,7 @@
 
 
 import dlbook
+from dlbook import models
 from dlbook.data import load_digits, train_val_test_split
 
 from .timing import compare, compare_training, forward_backward
@@ -21,12 +22,9 @@ POOL_SHAPE = (64, 32, 28, 28)
 
 
 def cnn(dl, seed=0):
-    """Conv(32, 3x3)-MaxPool-Conv(64, 3x3)-MaxPool-Flatten-Dense(128)-Dense(10) for 1x8x8 digits
-    (padding 1: 8x8 -> 4x4 -> 2x2)."""
-    return dl.Sequential(
-        dl.Conv2d(1, 32, 3, padding=1, seed=seed), dl.ReLU(), dl.MaxPool2d(2),
-        dl.Conv2d(32, 64, 3, padding=1, seed=seed + 1), dl.ReLU(), dl.MaxPool2d(2),
-        dl.Flatten(), dl.Linear(64 * 2 * 2, 128, seed=seed + 2), dl.ReLU(), dl.Linear(128, 10, seed=seed + 3))
+    """The book's CNN for 1x8x8 digits (dlbook.models.digits_cnn): Conv(32, 3x3)-MaxPool-Conv(64, 3x3)-MaxPool-
+    Flatten-Dense(128)-Dense(10)."""
+    return models.digits_cnn(dl, seed=seed)
 
 
 def run(repeats):

@@ -10,6 +10,7 @@ import numpy as np
 import torch
 from threadpoolctl import threadpool_limits
 
+from dlbook.measure import format_seconds
 from dlbook.train import evaluate, fit
 
 
@@ -107,14 +108,6 @@ def format_table(rows, n_threads, repeats):
     ]
     for row in rows:
         target = f"<= {row.target:g}x" if row.target is not None else ""
-        lines.append(f"| {row.name} | {_fmt(row.numpy_seconds)} | {_fmt(row.torch_seconds)} | "
+        lines.append(f"| {row.name} | {format_seconds(row.numpy_seconds)} | {format_seconds(row.torch_seconds)} | "
                      f"{row.ratio:.2f}x | {target} | {row.verdict} | {row.note} |")
     return "\n".join(lines)
-
-
-def _fmt(seconds):
-    if seconds < 1e-3:
-        return f"{seconds * 1e6:.0f} us"
-    if seconds < 1:
-        return f"{seconds * 1e3:.1f} ms"
-    return f"{seconds:.2f} s"

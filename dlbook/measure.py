@@ -51,6 +51,15 @@ def stopwatch(fn, wait=None):
     return result, Timing(time.perf_counter() - wall, time.process_time() - cpu)
 
 
+def format_seconds(seconds):
+    """A duration as a table shows it: '606 us', '147.7 ms', '1.36 s'."""
+    if seconds < 1e-3:
+        return f"{seconds * 1e6:.0f} us"
+    if seconds < 1:
+        return f"{seconds * 1e3:.1f} ms"
+    return f"{seconds:.2f} s"
+
+
 def best_of(fn, repeats=3, wait=None):
     """The Timing of the fastest of `repeats` calls of fn() (after one untimed warm-up call, which pays
     one-off costs: imports, caches, a GPU's start-up). The minimum is the least disturbed by other work.

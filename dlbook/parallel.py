@@ -34,8 +34,8 @@ from datetime import timedelta
 
 import numpy as np
 
-from . import backend_of
-from .measure import best_of
+from . import backend_of, models
+from .measure import best_of, format_seconds
 from .state import numpy_state
 from .train import evaluate, fit
 
@@ -158,14 +158,6 @@ def timing_table(devices=None, matmul_sizes=(256, 512, 1024), widths=(256, 512, 
     return rows
 
 
-def _format_seconds(seconds):
-    if seconds < 1e-3:
-        return f"{seconds * 1e6:.0f} us"
-    if seconds < 1:
-        return f"{seconds * 1e3:.2f} ms"
-    return f"{seconds:.2f} s"
-
-
 def _html_row(tag, values):
     return "<tr>" + "".join(f"<{tag}>{value}</{tag}>" for value in values) + "</tr>"
 
@@ -176,7 +168,7 @@ def format_timing_table(rows, html=False):
     devices = list(rows[0].seconds)
     others = [device for device in devices if device != "cpu"] if "cpu" in devices else []
     header = ["case", "size", *[f"torch on {device}" for device in devices], *[f"speed-up {d}" for d in others]]
-    body = [[row.case, row.label, *[_format_seconds(row.seconds[device]) for device in devices],
+    body = [[row.case, row.label, *[format_seconds(row.seconds[device]) for device in devices],
              *[f"{row.seconds['cpu'] / row.seconds[device]:.1f}x" for device in others]] for row in rows]
     if html:
         lines = [_html_row("th", header), *[_html_row("td", values) for values in body]]
@@ -285,7 +277,6 @@ def make_mlp(n_in, n_hidden, n_out, seed=0):
     """The model of the DDP runs: Linear(n_in, n_hidden) - Tanh - Linear(n_hidden, n_out), built by
     dlbook.models.mlp on the torch backend (a torch.nn.Module), on the CPU; the same seed gives the same
     weights in every process."""
-    from . import models
     from . import torch as torch_backend
 
     return models.mlp(torch_backend, (n_in, n_hidden, n_out), "tanh", seed=seed).cpu()
@@ -538,8 +529,7 @@ def scaling_rule_runs(dl, X, Y, base_batch=16, base_lr=0.05, k=8, epochs=5, n_hi
     runs = []
     n_classes = int(np.max(Y)) + 1
     for batch_size, lr in ((base_batch, base_lr), (k * base_batch, k * base_lr), (k * base_batch, base_lr)):
-        model = dl.Sequential(dl.Linear(X.shape[1], n_hidden, seed=seed), dl.ReLU(),
-                              dl.Linear(n_hidden, n_classes, seed=seed + 1))
+        model = models.mlp(dl, (X.shape[1], n_hidden, n_classes), seed=seed)
         loss_fn = dl.CrossEntropyLoss()
         history = fit(model, loss_fn, dl.SGD(model.parameters(), lr=lr), X, Y, epochs=epochs,
                       batch_size=batch_size, seed=seed, progress=False)

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from dlbook import compression
+from dlbook import compression, models
 from dlbook.compression import PruningMask
 from dlbook.state import numpy_state
 
@@ -11,10 +11,7 @@ RNG = np.random.default_rng(0)
 
 
 def mlp(dl, sizes=(8, 16, 12, 3)):
-    layers = []
-    for index, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
-        layers += [dl.Linear(n_in, n_out, seed=index), dl.ReLU()]
-    return dl.Sequential(*layers[:-1])
+    return models.mlp(dl, sizes, seed=0)
 
 
 def channels_of_different_scales(shape=(16, 40), seed=0):

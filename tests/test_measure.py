@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from dlbook import measure
-from dlbook.experiments.optimizers import mlp
+from dlbook.models import mlp
 from dlbook.train import fit
 
 

@@ -10,13 +10,13 @@ from dlbook.experiments.optimizers import (
     START,
     best_runs,
     make_optimizer,
-    mlp,
     optimize_quadratic,
     plot_trajectories,
     quadratic_gradient,
     quadratic_loss,
     sweep_learning_rates,
 )
+from dlbook.models import mlp
 
 LRS = {"sgd": 0.03, "momentum": 0.01, "nesterov": 0.01, "rmsprop": 0.1, "adam": 0.1}
 
@@ -51,8 +51,8 @@ def test_each_optimizer_takes_the_steps_of_torch_optim(dl, name):
 def test_options_reach_the_optimizer(dl):
     trajectory = optimize_quadratic(dl, "momentum", 0.01, steps=20, momentum=0.5)
     np.testing.assert_allclose(trajectory, torch_trajectory("momentum", 0.01, 20, momentum=0.5), atol=1e-5)
-    assert make_optimizer(dl, "adam", mlp(dl).parameters(), 1e-3, betas=(0.5, 0.9)).param_groups[0]["betas"] \
-        == (0.5, 0.9)
+    adam = make_optimizer(dl, "adam", mlp(dl, (64, 32, 10)).parameters(), 1e-3, betas=(0.5, 0.9))
+    assert adam.param_groups[0]["betas"] == (0.5, 0.9)
 
 
 def test_the_gradient_is_the_hessian_times_theta_and_matches_differences():

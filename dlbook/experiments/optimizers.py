@@ -116,12 +116,6 @@ def plot_trajectories(trajectories, hessian=HESSIAN, title="optimizers on an ill
 # ---------------------------------------------------------------- the same network, one optimizer at a time
 
 
-def mlp(dl, sizes=(64, 32, 10), seed=0):
-    """The network every optimizer here starts from: dlbook.models.mlp(dl, sizes, seed=seed), ReLU between
-    Linear layers of widths `sizes`; the same seed gives the same initial weights on either backend."""
-    return models.mlp(dl, sizes, seed=seed)
-
-
 def sweep_learning_rates(dl, X, Y, lr_grid, epochs=15, batch_size=64, sizes=(64, 32, 10), loss_fn=None, seed=0,
                          progress=True):
     """Train the same MLP from the same initial weights, on the same mini-batches, once per
@@ -140,7 +134,7 @@ def sweep_learning_rates(dl, X, Y, lr_grid, epochs=15, batch_size=64, sizes=(64,
         runs = tqdm(runs, desc="runs", leave=False)
     results = {name: {} for name in lr_grid}
     for name, lr in runs:
-        model = mlp(dl, sizes, seed)
+        model = models.mlp(dl, sizes, seed=seed)
         optimizer = make_optimizer(dl, name, model.parameters(), lr)
         try:
             history = fit(model, loss_fn, optimizer, X, Y, epochs=epochs, batch_size=batch_size, seed=seed,
