@@ -1,14 +1,10 @@
 """Argument checks shared by the text modules: each names the argument, what it must be, and what came."""
 
-from numbers import Integral
-
 import numpy as np
 
+from ..data.checks import check_count
 
-def check_count(name, value, minimum=1):
-    """Raise ValueError unless `value`, the argument called `name`, is an integer >= minimum (bools refused)."""
-    if isinstance(value, bool) or not isinstance(value, Integral) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+__all__ = ["as_token_ids", "check_count"]
 
 
 def as_token_ids(ids, vocab_size=None, name="ids"):
