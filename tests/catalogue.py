@@ -541,3 +541,61 @@ def public_classes(dl):
     """The layer, loss and optimizer classes a backend exports (its Module and Optimizer subclasses)."""
     return {name for name in dl.__all__ if isinstance(getattr(dl, name), type)
             and issubclass(getattr(dl, name), (dl.Module, dl.Optimizer))}
+
+
+# ================================================================ generative layers (issue 13)
+#
+# ConvTranspose2d sums C_in kh kw products per output pixel in another order on each backend: the convolution's
+# float32 tolerances. Its NumPy forward is the convolution's col2im and its backward the convolution's im2col, so
+# the ids name the memory layout and col2im path taken, as the Conv2d ids do. Upsample is a fixed linear map
+# (nearest: copies, exact; bilinear: two-term blends).
+
+
+def conv_tolerance(case):
+    """The case with the convolution's float32 parity tolerances."""
+    return type(case)(**{**case.__dict__, "parity_tol": (CONV_RTOL32, CONV_ATOL32)})
+
+
+def small_upsampling_generator(dl, seed=0):
+    """A DCGAN-shaped stack on images: a strided ConvTranspose2d (x2, no bias: batch norm takes it away, and a zero
+    gradient cannot be checked in relative terms), batch norm, ReLU, Upsample (x2), Conv2d."""
+    return dl.Sequential(
+        dl.ConvTranspose2d(4, 3, 4, stride=2, padding=1, bias=False, seed=seed), dl.BatchNorm2d(3), dl.ReLU(),
+        dl.Upsample(scale_factor=2), dl.Conv2d(3, 2, 3, padding=1, seed=seed + 1), dl.Tanh())
+
+
+def torch_small_upsampling_generator(torch):
+    nn = torch.nn
+    return nn.Sequential(nn.ConvTranspose2d(4, 3, 4, stride=2, padding=1, bias=False), nn.BatchNorm2d(3), nn.ReLU(),
+                         nn.Upsample(scale_factor=2), nn.Conv2d(3, 2, 3, padding=1), nn.Tanh())
+
+
+GENERATIVE_LAYERS = [
+    *[conv_tolerance(case) for case in [
+        layer("ConvTranspose2d", 3, 4, 3, stride=2, padding=1, output_padding=1,
+              id="ConvTranspose2d-3x3-stride2-pad1-output_padding1-channels-last-add-at", input_shape=(2, 3, 4, 4)),
+        layer("ConvTranspose2d", 3, 2, 3, id="ConvTranspose2d-no-padding", input_shape=(2, 3, 3, 4)),
+        layer("ConvTranspose2d", 2, 5, (3, 2), stride=(2, 1), padding=(1, 0), output_padding=(1, 0),
+              id="ConvTranspose2d-rectangular-stride-padding-output_padding", input_shape=(2, 2, 4, 3)),
+        layer("ConvTranspose2d", 4, 3, 2, stride=2, bias=False, id="ConvTranspose2d-kernel-equals-stride-no-bias",
+              input_shape=(2, 4, 3, 3)),
+        layer("ConvTranspose2d", 1, 2, 3, padding=1, id="ConvTranspose2d-1-channel-channels-first-offset-loop",
+              input_shape=(2, 1, 3, 20)),
+        layer("ConvTranspose2d", 2, 16, 3, stride=2, id="ConvTranspose2d-16-channels-channels-last-offset-loop",
+              input_shape=(1, 2, 3, 3)),
+        model("Sequential-ConvTranspose2d-BatchNorm2d-Upsample-Conv2d", "Sequential", small_upsampling_generator,
+              torch_small_upsampling_generator, (2, 4, 3, 3)),
+    ]],
+    layer("Upsample", scale_factor=2, id="Upsample-nearest-2", input_shape=(2, 3, 3, 4)),
+    layer("Upsample", scale_factor=(2, 3), id="Upsample-nearest-2x3", input_shape=(2, 2, 3, 3)),
+    layer("Upsample", size=(7, 9), id="Upsample-nearest-size", input_shape=(2, 2, 3, 4)),
+    layer("Upsample", scale_factor=2, mode="bilinear", id="Upsample-bilinear-2", input_shape=(2, 3, 3, 4)),
+    layer("Upsample", size=(3, 5), mode="bilinear", id="Upsample-bilinear-size-down", input_shape=(2, 2, 4, 6)),
+    layer("Upsample", scale_factor=3, mode="bilinear", align_corners=True, id="Upsample-bilinear-align_corners",
+          input_shape=(2, 2, 3, 3)),
+]
+LAYERS += GENERATIVE_LAYERS
+ALL = LAYERS + LOSSES + OPTIMIZERS
+BY_ID = {case.id: case for case in ALL}
+assert len(BY_ID) == len(ALL), "two catalogue cases share an id"
+

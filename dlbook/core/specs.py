@@ -498,3 +498,109 @@ class AdamWSpec(AdamSpec):
                  maximize=False):
         super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize=maximize,
                          decoupled_weight_decay=True)
+
+
+# --- generative layers: transposed convolution and upsampling -----------------------------------
+
+UPSAMPLE_MODES = ("nearest", "bilinear")
+
+
+class ConvTranspose2dSpec:
+    """ConvTranspose2d(in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, *,
+    bias=True, seed=None), as torch.nn.ConvTranspose2d: kernel_size, stride, padding and output_padding
+    kept as (height, width) pairs; weight (C_in, C_out, kh, kw) (input channels first: the transpose of a
+    Conv2d(C_out, C_in) weight) and bias (C_out,), drawn as torch's (fan_in = C_out kh kw, its dim 1).
+
+    Output size Ho = (H - 1) sh - 2 ph + kh + oph (Wo alike); output_padding must be smaller than the
+    stride, as torch checks (it only picks one of the sizes a strided Conv2d maps onto the same H)."""
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, *,
+                 bias=True, seed=None):
+        super().__init__()
+        self.in_channels, self.out_channels = in_channels, out_channels
+        self.kernel_size = pair(kernel_size, "kernel_size")
+        self.stride = pair(stride, "stride")
+        self.padding = pair(padding, "padding", minimum=0)
+        self.output_padding = pair(output_padding, "output_padding", minimum=0)
+        if any(op >= s for op, s in zip(self.output_padding, self.stride)):
+            (oph, opw), (sh, sw) = self.output_padding, self.stride
+            raise ValueError(f"output padding must be smaller than either stride or dilation, but got "
+                             f"output_padding_height: {oph} output_padding_width: {opw} stride_height: {sh} "
+                             f"stride_width: {sw} dilation_height: 1 dilation_width: 1")
+        weight, bias_values = init.default_weight_and_bias((in_channels, out_channels, *self.kernel_size),
+                                                           (out_channels,) if bias else None, seed)
+        self._add_parameter("weight", weight)
+        self._add_parameter("bias", bias_values)
+
+    def output_size(self, x):
+        """(Ho, Wo) of an input x: (N, C_in, H, W), Ho = (H - 1) sh - 2 ph + kh + oph; raises ShapeError
+        (with torch's words) when that is not positive."""
+        size = tuple((h - 1) * s - 2 * p + k + op for h, s, p, k, op in zip(
+            x.shape[2:], self.stride, self.padding, self.kernel_size, self.output_padding))
+        if min(size) < 1:
+            raise ShapeError(f"{layer_name(self)}: Given input size per channel: ({x.shape[2]} x {x.shape[3]}). "
+                             f"Calculated output size per channel: ({size[0]} x {size[1]}). Output size is too small")
+        return size
+
+    def extra_repr(self):
+        text = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
+        if self.padding != (0, 0):
+            text += f", padding={self.padding}"
+        if self.output_padding != (0, 0):
+            text += f", output_padding={self.output_padding}"
+        return text + ("" if self.bias is not None else ", bias=False")
+
+    def short_repr(self):
+        text = f"ConvTranspose2d({self.in_channels}, {self.out_channels}, kernel_size={compact(self.kernel_size)}"
+        for name in ("stride", "padding", "output_padding"):
+            value, default = getattr(self, name), (1, 1) if name == "stride" else (0, 0)
+            if value != default:
+                text += f", {name}={compact(value)}"
+        return text + ")"
+
+
+class UpsampleSpec:
+    """Upsample(size=None, scale_factor=None, mode='nearest', align_corners=None), as torch.nn.Upsample on
+    images x: (N, C, H, W): exactly one of size (an int or (Ho, Wo)) or scale_factor (a whole number, or a
+    pair, >= 1: Ho = H sh); mode 'nearest' or 'bilinear'; align_corners only with 'bilinear' (None: False).
+    Stored as torch stores them (scale_factor as floats), so the repr is torch's; checked here, where torch
+    checks at the first forward, with torch's messages."""
+
+    def __init__(self, size=None, scale_factor=None, mode="nearest", align_corners=None):
+        super().__init__()
+        if size is None and scale_factor is None:
+            raise ValueError("either size or scale_factor should be defined")
+        if size is not None and scale_factor is not None:
+            raise ValueError("only one of size or scale_factor should be defined")
+        if mode not in UPSAMPLE_MODES:
+            raise NotImplementedError(f"Upsample supports the modes {' | '.join(UPSAMPLE_MODES)} (got {mode})")
+        if align_corners is not None and mode == "nearest":
+            raise ValueError("align_corners option can only be set with the interpolating modes: "
+                             "linear | bilinear | bicubic | trilinear")
+        self.size = size
+        self.output_pair = None if size is None else pair(size, "size")          # (Ho, Wo)
+        self.scale_pair = None
+        if scale_factor is not None:
+            factors = tuple(scale_factor) if isinstance(scale_factor, (tuple, list)) else (scale_factor,) * 2
+            if len(factors) != 2 or not all(float(f) == int(f) >= 1 for f in factors):
+                raise ValueError(f"Upsample takes whole scale factors >= 1 (or a pair of them), got {scale_factor!r}")
+            self.scale_pair = tuple(int(f) for f in factors)                      # (sh, sw)
+        if isinstance(scale_factor, (tuple, list)):
+            self.scale_factor = tuple(float(f) for f in scale_factor)
+        else:
+            self.scale_factor = float(scale_factor) if scale_factor else None
+        self.mode, self.align_corners = mode, align_corners
+
+    def output_size(self, x):
+        """(Ho, Wo) of images x: (N, C, H, W): `size`, or (H sh, W sw)."""
+        if self.output_pair is not None:
+            return self.output_pair
+        return tuple(n * s for n, s in zip(x.shape[2:], self.scale_pair))
+
+    def extra_repr(self):
+        info = f"scale_factor={self.scale_factor!r}" if self.scale_factor is not None else f"size={self.size!r}"
+        return info + f", mode={self.mode!r}"
+
+    def short_repr(self):
+        return f"Upsample({self.extra_repr()})"
+

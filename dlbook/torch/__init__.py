@@ -8,6 +8,7 @@ from ..core.errors import NonFiniteError, ShapeError, TargetError
 from ..core.init import calculate_gain
 from .activations import GELU, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
 from .conv import Conv2d
+from .conv_transpose import ConvTranspose2d
 from .init import (
     constant,
     kaiming_normal,
@@ -27,6 +28,7 @@ from .pooling import AvgPool2d, MaxPool2d
 from .recurrent import GRU, LSTM, RNN, LastTimeStep
 from .residual import Residual
 from .tensor import asarray, device, get_default_dtype, is_finite, no_grad, set_default_dtype, to_numpy
+from .upsample import Upsample
 
 name = "torch"
 
@@ -40,3 +42,4 @@ __all__ = [
 ]
 __all__ += ["GRU", "LSTM", "LastTimeStep", "RNN", "Residual"]      # sequence layers, residual blocks
 __all__ += ["AvgPool2d", "BatchNorm2d", "Conv2d", "Flatten", "MaxPool2d"]      # spatial layers
+__all__ += ["ConvTranspose2d", "Upsample"]      # generative layers
