@@ -17,7 +17,10 @@ IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_k
 
 
 class Parameter:
-    """A learnable array: `.data` (the values) and `.grad` (dL/d data, None until backward)."""
+    """A learnable array: `.data` (the values) and `.grad` (dL/d data, None until backward).
+
+    `.requires_grad` (True): False freezes it, as torch: backward leaves its .grad alone (None after
+    zero_grad), and optimizers skip a parameter whose .grad is None."""
 
     __slots__ = ("data", "grad", "requires_grad")
 
@@ -34,6 +37,11 @@ class Parameter:
             self.grad = np.array(grad, dtype=self.data.dtype)
         else:
             self.grad += grad
+
+    def requires_grad_(self, requires_grad=True):
+        """Freeze (False) or unfreeze (True) this parameter in place, as torch's; returns it."""
+        self.requires_grad = bool(requires_grad)
+        return self
 
     shape = property(lambda self: self.data.shape)
     ndim = property(lambda self: self.data.ndim)
@@ -189,8 +197,10 @@ class Module:
                 param.grad.fill(0)
 
     def requires_grad_(self, requires_grad=True):
+        """Freeze (False) or unfreeze every parameter of the module and its children, as torch; returns self.
+        Typical reuse: model[0].requires_grad_(False) keeps a pretrained first layer as it is."""
         for param in self.parameters():
-            param.requires_grad = requires_grad
+            param.requires_grad_(requires_grad)
         return self
 
     def _cast(self, dtype):

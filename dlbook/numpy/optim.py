@@ -1,7 +1,8 @@
 """Optimizers of the NumPy reference with torch.optim's exact update rules.
 
 theta: a parameter, g: its gradient, eta: the learning rate, t: the step count.
-Parameters whose .grad is None are skipped, as torch.
+Parameters whose .grad is None are skipped, as torch: so are frozen ones (requires_grad_(False)), which
+backward never gives a gradient (weight decay, momentum and Adam's moments leave them as they are).
 """
 
 import math
