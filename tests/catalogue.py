@@ -543,6 +543,402 @@ def public_classes(dl):
             and issubclass(getattr(dl, name), (dl.Module, dl.Optimizer))}
 
 
+# ================================================================ language models and attention (issue 12)
+#
+# Embedding takes integer token ids; attention takes a query, a key and a value, and MultiheadAttention returns
+# (output, weights); TransformerEncoderLayer takes masks. The suites give a layer one float input and read one
+# output, so those cases wrap the layer in a small module, written alike for dlbook (on dl.Module) and for the
+# torch twin (on torch.nn.Module, around the plain torch.nn layer), with the same class and child names, so that
+# reprs, state_dict keys and the oracle's copy of our state line up:
+# - TokenIds(embedding): the ids floor(3 |x|) mod num_embeddings read off the float input x (repeated ids occur);
+#   dL/dx = 0 (ids have no gradient): the torch twin adds 0 * sum(x) so that torch reports that zero rather than
+#   None. The padding row is read like any other but gets no gradient, by design (torch's), which central
+#   differences would count as wrong: with padding_idx the ids skip that row (test_attention.py checks it);
+# - SelfAttention(attn): attn(x, x, x, masks)[0], dL/dx = dq + dk + dv (x is query, key and value);
+# - QueryKeyValue(attention): x (.., L + 2 S, ..) split along time into query (L), key (S) and value (S), three
+#   different inputs (cross-attention); dL/dx = the three gradients side by side;
+# - Masked(layer): a TransformerEncoderLayer called with masks.
+# The masks are made from the input's shape by one NumPy function (attention_masks), so both sides get the same.
+# MultiheadAttention's and TransformerEncoderLayer's twins are torch.nn's, but their constructors differ from
+# torch's in the documented ways (batch_first=True by default, activation by name), which test_api's prefix
+# comparison cannot express: twin_is_torch_nn=False keeps them out of it, and test_attention.py compares those
+# signatures with the differences named.
+
+ATTENTION_RTOL32, ATTENTION_ATOL32 = 1e-4, 1e-5    # float32 parity: softmax, layer norms and sums over keys
+NORM_TOL32 = (ATTENTION_RTOL32, ATTENTION_ATOL32)
+
+
+def attention_masks(kind, batch_size, length, source, num_heads=1):
+    """NumPy masks named in `kind` (MultiheadAttention's convention: True = may NOT attend): 'causal' (L, S),
+    'bool' (L, S) random, 'float' (L, S) random numbers added to the scores, '3d' (N * heads, L, S) random,
+    'padding' (N, S) the last keys of some sequences; no query is left without a key, except with 'no-key-row',
+    which masks every key of query 0."""
+    rng = np.random.default_rng(7)
+    masks = {}
+    if "causal" in kind:
+        masks["attn_mask"] = np.triu(np.ones((length, source), dtype=bool), 1)
+    if "bool" in kind or "no-key-row" in kind:
+        mask = rng.random((length, source)) < 0.4
+        mask[:, 0] = False                                                         # key 0 open to every query
+        if "no-key-row" in kind:
+            mask[0] = True                                                         # query 0 sees no key
+        masks["attn_mask"] = mask
+    if "float" in kind:
+        masks["attn_mask"] = rng.standard_normal((length, source))
+    if "3d" in kind:
+        masks["attn_mask"] = rng.random((batch_size * num_heads, length, source)) < 0.4
+        masks["attn_mask"][..., 0] = False
+    if "padding" in kind:
+        kept = source - np.arange(batch_size) % min(3, source)                     # 0, 1 or 2 padded keys
+        masks["key_padding_mask"] = np.arange(source)[None, :] >= kept[:, None]
+    return masks
+
+
+def time_slices(x, axis, lengths):
+    """x cut along `axis` into consecutive pieces of the given lengths."""
+    pieces, start = [], 0
+    for size in lengths:
+        pieces.append(x[(slice(None),) * axis + (slice(start, start + size),)])
+        start += size
+    return pieces
+
+
+def first_output(y):
+    return y[0] if isinstance(y, tuple) else y
+
+
+def token_ids_of(values, embedding):
+    """Whole numbers >= 0 as ids in [0, num_embeddings), the padding row left out."""
+    if embedding.padding_idx is None:
+        return (values % embedding.num_embeddings).astype(np.int64)
+    ids = (values % (embedding.num_embeddings - 1)).astype(np.int64)
+    return ids + (ids >= embedding.padding_idx)
+
+
+def token_ids(dl, embedding):
+    """Ours: TokenIds(embedding) (see the section's comment)."""
+
+    class TokenIds(dl.Module):
+        def __init__(self):
+            super().__init__()
+            self.embedding = embedding
+
+        def forward(self, x):
+            self.input_shape = tuple(x.shape)
+            ids = token_ids_of(np.floor(3 * np.abs(to_array(x))), self.embedding)
+            return self.embedding(dl.asarray(ids.astype(np.int64)))
+
+        def backward(self, grad_out):
+            assert self.embedding.backward(grad_out) is None                # ids get no gradient
+            return dl.asarray(np.zeros(self.input_shape))
+
+    return TokenIds()
+
+
+def torch_token_ids(torch, embedding):
+    class TokenIds(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.embedding = embedding
+
+        def forward(self, x):
+            ids = torch.as_tensor(token_ids_of(torch.floor(3 * x.detach().abs()).cpu().numpy(), self.embedding))
+            return self.embedding(ids) + 0 * x.sum()                        # dL/dx = 0, not None
+
+    return TokenIds()
+
+
+def embedding_case(id, input_shape, *args, **kwargs):
+    return model(id, "Embedding", lambda dl, seed=0: token_ids(dl, dl.Embedding(*args, **kwargs, seed=seed)),
+                 lambda torch: torch_token_ids(torch, torch.nn.Embedding(*args, **kwargs)), input_shape)
+
+
+def mha_masks(kind, x_shape, batch_first, num_heads, source=None):
+    """attention_masks for a MultiheadAttention input x: keyword arguments of its forward (NumPy arrays)."""
+    batch_size, length = (x_shape[0], x_shape[1]) if batch_first else (x_shape[1], x_shape[0])
+    masks = attention_masks(kind, batch_size, length, length if source is None else source, num_heads)
+    return dict(masks, is_causal=True) if "causal" in kind else masks
+
+
+def self_attention(dl, attn, kind=""):
+    """Ours: SelfAttention(attn) (see the section's comment)."""
+
+    class SelfAttention(dl.Module):
+        def __init__(self):
+            super().__init__()
+            self.attn = attn
+
+        def forward(self, x):
+            masks = mha_masks(kind, tuple(x.shape), self.attn.batch_first, self.attn.num_heads)
+            masks = {name: value if name == "is_causal" else dl.asarray(value) for name, value in masks.items()}
+            out, _ = self.attn(x, x, x, **masks)
+            return out
+
+        def backward(self, grad_out):
+            grad_query, grad_key, grad_value = self.attn.backward(grad_out)
+            return grad_query + grad_key + grad_value                       # dL/dx: x is all three
+
+    return SelfAttention()
+
+
+def torch_self_attention(torch, attn, kind=""):
+    class SelfAttention(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.attn = attn
+
+        def forward(self, x):
+            masks = mha_masks(kind, tuple(x.shape), self.attn.batch_first, self.attn.num_heads)
+            masks = {name: value if name == "is_causal" else torch.as_tensor(value) for name, value in masks.items()}
+            return self.attn(x, x, x, **masks)[0]
+
+    return SelfAttention()
+
+
+def query_key_value(dl, attention, lengths, kind="", time_axis=1, sdpa=False):
+    """Ours: QueryKeyValue(attention) (see the section's comment); sdpa: the module form of
+    scaled_dot_product_attention (its masks: True = may attend)."""
+
+    class QueryKeyValue(dl.Module):
+        def __init__(self):
+            super().__init__()
+            self.attention = attention
+
+        def forward(self, x):
+            query, key, value = time_slices(x, time_axis, lengths)
+            masks = attention_call_masks(kind, tuple(x.shape), lengths, sdpa, getattr(attention, "num_heads", 1))
+            masks = {name: value if name == "is_causal" else dl.asarray(value) for name, value in masks.items()}
+            return first_output(self.attention(query, key, value, **masks))
+
+        def backward(self, grad_out):
+            grads = [to_array(grad) for grad in self.attention.backward(grad_out)]
+            return dl.asarray(np.concatenate(grads, axis=time_axis))        # dL/dx: query, key, value side by side
+
+    return QueryKeyValue()
+
+
+def attention_call_masks(kind, x_shape, lengths, sdpa, num_heads):
+    """The masks of a QueryKeyValue call: MultiheadAttention's, or scaled_dot_product_attention's (True = may
+    attend, causal as is_causal alone)."""
+    length, source = lengths[0], lengths[1]
+    masks = attention_masks(kind, x_shape[0], length, source, num_heads)
+    if not sdpa:
+        return dict(masks, is_causal=True) if "causal" in kind else masks
+    if "causal" in kind:
+        return {"is_causal": True}
+    mask = masks.get("attn_mask")
+    return {} if mask is None else {"attn_mask": ~mask if mask.dtype == bool else mask}
+
+
+def torch_query_key_value(torch, attention, lengths, kind="", time_axis=1, sdpa=False):
+    class QueryKeyValue(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.attention = attention
+
+        def forward(self, x):
+            query, key, value = time_slices(x, time_axis, lengths)
+            masks = attention_call_masks(kind, tuple(x.shape), lengths, sdpa, getattr(attention, "num_heads", 1))
+            masks = {name: value if name == "is_causal" else torch.as_tensor(value) for name, value in masks.items()}
+            return first_output(self.attention(query, key, value, **masks))
+
+    return QueryKeyValue()
+
+
+def torch_sdpa_module(torch, dropout_p=0.0):
+    """scaled_dot_product_attention as a torch module (torch.nn has no module form), printed as ours."""
+
+    class ScaledDotProductAttention(torch.nn.Module):
+        def forward(self, query, key, value, attn_mask=None, is_causal=False, scale=None):
+            return torch.nn.functional.scaled_dot_product_attention(query, key, value, attn_mask=attn_mask,
+                                                                    dropout_p=dropout_p, is_causal=is_causal,
+                                                                    scale=scale)
+
+        def extra_repr(self):
+            return f"dropout_p={dropout_p}"
+
+    return ScaledDotProductAttention()
+
+
+def masked(dl, layer, kind):
+    """Ours: Masked(layer), a TransformerEncoderLayer called with masks (src_mask, src_key_padding_mask)."""
+
+    class Masked(dl.Module):
+        def __init__(self):
+            super().__init__()
+            self.layer = layer
+
+        def forward(self, x):
+            return self.layer(x, **encoder_masks(dl.asarray, kind, tuple(x.shape), self.layer))
+
+        def backward(self, grad_out):
+            return self.layer.backward(grad_out)
+
+    return Masked()
+
+
+def encoder_masks(convert, kind, x_shape, layer):
+    masks = mha_masks(kind, x_shape, layer.self_attn.batch_first, layer.self_attn.num_heads)
+    names = {"attn_mask": "src_mask", "key_padding_mask": "src_key_padding_mask", "is_causal": "is_causal"}
+    return {names[name]: value if name == "is_causal" else convert(value) for name, value in masks.items()}
+
+
+def torch_masked(torch, layer, kind):
+    class Masked(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.layer = layer
+
+        def forward(self, x):
+            return self.layer(x, **encoder_masks(torch.as_tensor, kind, tuple(x.shape), self.layer))
+
+    return Masked()
+
+
+def layernorm(dl, *args, **kwargs):
+    """A LayerNorm with gamma and beta away from their 1 / 0 start (same seeds on every backend)."""
+    layer = dl.LayerNorm(*args, **kwargs)
+    if layer.weight is not None:
+        dl.uniform(layer.weight, 0.5, 1.5, seed=1)
+    if layer.bias is not None:
+        dl.normal(layer.bias, 0.0, 0.5, seed=2)
+    return layer
+
+
+def attention_case(id, cls, build, twin, input_shape, **extra):
+    return model(id, cls, build, twin, input_shape, twin_is_torch_nn=cls not in ("MultiheadAttention",
+                                                                                   "TransformerEncoderLayer",
+                                                                                   "ScaledDotProductAttention"),
+                 parity_tol=(ATTENTION_RTOL32, ATTENTION_ATOL32), **extra)
+
+
+def mha_case(id, wrapper, torch_wrapper, args, kwargs, input_shape, train=True, batch_axis=0, random=False, **wrap):
+    def build(dl, seed=0):
+        return wrapper(dl, dl.MultiheadAttention(*args, **kwargs, seed=seed).train(train), **wrap).train(train)
+
+    def twin(torch):
+        attn = torch.nn.MultiheadAttention(*args, **{"batch_first": True, **kwargs})
+        return torch_wrapper(torch, attn, **wrap).train(train)
+
+    return attention_case(id, "MultiheadAttention", build, twin, input_shape, batch_axis=batch_axis, random=random)
+
+
+def encoder_case(id, args, kwargs, input_shape, kind=None, train=True, batch_axis=0, random=False):
+    def build(dl, seed=0):
+        layer = dl.TransformerEncoderLayer(*args, **kwargs, seed=seed).train(train)
+        return layer if kind is None else masked(dl, layer, kind).train(train)
+
+    def twin(torch):
+        layer = torch.nn.TransformerEncoderLayer(*args, **{"batch_first": True, **kwargs}).train(train)
+        return layer if kind is None else torch_masked(torch, layer, kind).train(train)
+
+    return attention_case(id, "TransformerEncoderLayer", build, twin, input_shape, batch_axis=batch_axis,
+                          random=random)
+
+
+def sdpa_case(id, input_shape, lengths, kind="", dropout_p=0.0, train=True):
+    def build(dl, seed=0):
+        attention = dl.ScaledDotProductAttention(dropout_p, seed=seed)
+        return query_key_value(dl, attention, lengths, kind, time_axis=2, sdpa=True).train(train)
+
+    def twin(torch):
+        return torch_query_key_value(torch, torch_sdpa_module(torch, dropout_p), lengths, kind, time_axis=2,
+                                     sdpa=True)
+
+    return attention_case(id, "ScaledDotProductAttention", build, twin, input_shape, random=dropout_p > 0 and train)
+
+
+E, HEADS = 8, 2
+LANGUAGE_LAYERS = [
+    # Embedding: ids of any shape -> (*, embedding_dim)
+    embedding_case("Embedding-2d-ids", (3, 5), 7, 4),
+    embedding_case("Embedding-1d-ids", (6,), 7, 4),
+    embedding_case("Embedding-3d-ids-padding_idx-0", (2, 3, 4), 7, 4, padding_idx=0),
+    embedding_case("Embedding-padding_idx-negative", (3, 5), 7, 3, padding_idx=-1),
+    # LayerNorm over the last axis or the last two
+    model("LayerNorm-last-axis", "LayerNorm", lambda dl, seed=0: layernorm(dl, 4),
+          lambda torch: torch.nn.LayerNorm(4), (3, 5, 4), parity_tol=NORM_TOL32),
+    model("LayerNorm-2d-input", "LayerNorm", lambda dl, seed=0: layernorm(dl, 6),
+          lambda torch: torch.nn.LayerNorm(6), (5, 6), parity_tol=NORM_TOL32),
+    model("LayerNorm-last-two-axes-eps", "LayerNorm", lambda dl, seed=0: layernorm(dl, (3, 4), eps=1e-3),
+          lambda torch: torch.nn.LayerNorm((3, 4), eps=1e-3), (2, 3, 4), parity_tol=NORM_TOL32),
+    model("LayerNorm-no-bias", "LayerNorm", lambda dl, seed=0: layernorm(dl, 4, bias=False),
+          lambda torch: torch.nn.LayerNorm(4, bias=False), (3, 5, 4), parity_tol=NORM_TOL32),
+    model("LayerNorm-no-elementwise-affine", "LayerNorm", lambda dl, seed=0: layernorm(dl, 4, elementwise_affine=False),
+          lambda torch: torch.nn.LayerNorm(4, elementwise_affine=False), (3, 5, 4),
+          parity_tol=NORM_TOL32),
+    # the module form of scaled_dot_product_attention: x (N, H, L + 2 S, E) -> query (L), key (S), value (S)
+    sdpa_case("ScaledDotProductAttention", (2, 2, 3 + 2 * 4, 4), (3, 4, 4)),
+    sdpa_case("ScaledDotProductAttention-causal", (2, 2, 3 * 4, 4), (4, 4, 4), "causal"),
+    sdpa_case("ScaledDotProductAttention-bool-mask", (2, 2, 3 + 2 * 5, 4), (3, 5, 5), "bool"),
+    sdpa_case("ScaledDotProductAttention-float-mask", (2, 1, 4 + 2 * 3, 4), (4, 3, 3), "float"),
+    sdpa_case("ScaledDotProductAttention-query-without-keys-gives-0", (2, 2, 3 + 2 * 4, 4), (3, 4, 4), "no-key-row"),
+    sdpa_case("ScaledDotProductAttention-dropout-train", (2, 2, 3 + 2 * 4, 4), (3, 4, 4), dropout_p=0.3),
+    # MultiheadAttention: self-attention (x is query, key and value) with every mask, cross-attention
+    mha_case("MultiheadAttention-self-1-head", self_attention, torch_self_attention, (E, 1), {}, (3, 5, E)),
+    mha_case("MultiheadAttention-self-2-heads", self_attention, torch_self_attention, (E, HEADS), {}, (3, 5, E)),
+    mha_case("MultiheadAttention-self-4-heads-no-bias", self_attention, torch_self_attention, (E, 4),
+             dict(bias=False), (3, 5, E)),
+    mha_case("MultiheadAttention-causal", self_attention, torch_self_attention, (E, HEADS), {}, (3, 5, E),
+             kind="causal"),
+    mha_case("MultiheadAttention-bool-attn_mask", self_attention, torch_self_attention, (E, HEADS), {}, (3, 5, E),
+             kind="bool"),
+    mha_case("MultiheadAttention-float-attn_mask", self_attention, torch_self_attention, (E, HEADS), {},
+             (3, 5, E), kind="float"),
+    mha_case("MultiheadAttention-3d-attn_mask", self_attention, torch_self_attention, (E, HEADS), {}, (3, 5, E),
+             kind="3d"),
+    mha_case("MultiheadAttention-key_padding_mask", self_attention, torch_self_attention, (E, HEADS), {},
+             (3, 5, E), kind="padding"),
+    mha_case("MultiheadAttention-causal-and-key_padding_mask", self_attention, torch_self_attention, (E, HEADS),
+             {}, (3, 5, E), kind="causal-padding"),
+    mha_case("MultiheadAttention-time-first", self_attention, torch_self_attention, (E, HEADS),
+             dict(batch_first=False), (5, 3, E), batch_axis=1, kind="padding"),
+    mha_case("MultiheadAttention-eval", self_attention, torch_self_attention, (E, HEADS), dict(dropout=0.3),
+             (3, 5, E), train=False),
+    mha_case("MultiheadAttention-dropout-train", self_attention, torch_self_attention, (E, HEADS),
+             dict(dropout=0.3), (3, 5, E), random=True),
+    mha_case("MultiheadAttention-cross-attention", query_key_value, torch_query_key_value, (E, HEADS), {},
+             (3, 4 + 2 * 6, E), lengths=(4, 6, 6)),
+    mha_case("MultiheadAttention-cross-attention-key_padding_mask", query_key_value, torch_query_key_value,
+             (E, HEADS), {}, (3, 4 + 2 * 6, E), lengths=(4, 6, 6), kind="padding"),
+    # TransformerEncoderLayer: post- and pre-norm, relu and gelu, masks, dropout
+    encoder_case("TransformerEncoderLayer-post-norm-relu", (E, HEADS, 16, 0.0), {}, (3, 5, E)),
+    encoder_case("TransformerEncoderLayer-pre-norm-gelu", (E, HEADS, 16, 0.0), dict(activation="gelu",
+                                                                                    norm_first=True), (3, 5, E)),
+    encoder_case("TransformerEncoderLayer-no-bias", (E, HEADS, 16, 0.0), dict(bias=False), (3, 5, E)),
+    encoder_case("TransformerEncoderLayer-eval-default-dropout", (E, HEADS, 16), {}, (3, 5, E), train=False),
+    encoder_case("TransformerEncoderLayer-dropout-train", (E, HEADS, 16, 0.2), {}, (3, 5, E), random=True),
+    encoder_case("TransformerEncoderLayer-time-first-eps", (E, HEADS, 16, 0.0), dict(batch_first=False,
+                                                                                     layer_norm_eps=1e-3),
+                 (5, 3, E), batch_axis=1),
+    encoder_case("TransformerEncoderLayer-pre-norm-causal-padding", (E, HEADS, 16, 0.0), dict(norm_first=True),
+                 (3, 5, E), kind="causal-padding"),
+    encoder_case("TransformerEncoderLayer-post-norm-bool-mask", (E, HEADS, 16, 0.0), {}, (3, 5, E), kind="bool"),
+]
+LAYERS += LANGUAGE_LAYERS
+
+
+def _language_losses():
+    """CrossEntropyLoss on a language model's logits (N, V, T) and next-token targets (N, T), with padding."""
+    rng = np.random.default_rng(12)
+    targets = class_indices((3, 5), n_classes=6, seed=3)
+    targets[:, -2:] = 0                                                # padding (id 0) at the end of each sequence
+    cases = [loss(f"CrossEntropyLoss-sequence-N-V-T-padding-ignore_index-0-{reduction}", "CrossEntropyLoss",
+                  rng.standard_normal((3, 6, 5)), targets, ignore_index=0, reduction=reduction)
+             for reduction in REDUCTIONS]
+    padded = targets.copy()
+    padded[:, -2:] = -100
+    cases.append(loss("CrossEntropyLoss-sequence-N-V-T-padding-default-ignore_index", "CrossEntropyLoss",
+                      rng.standard_normal((3, 6, 5)), padded))
+    return cases
+
+
+LOSSES += _language_losses()
+ALL = LAYERS + LOSSES + OPTIMIZERS
+BY_ID = {case.id: case for case in ALL}
+assert len(BY_ID) == len(ALL), "two catalogue cases share an id"
+
+
 # ================================================================ generative layers (issue 13)
 #
 # ConvTranspose2d sums C_in kh kw products per output pixel in another order on each backend: the convolution's
@@ -598,4 +994,3 @@ LAYERS += GENERATIVE_LAYERS
 ALL = LAYERS + LOSSES + OPTIMIZERS
 BY_ID = {case.id: case for case in ALL}
 assert len(BY_ID) == len(ALL), "two catalogue cases share an id"
-

@@ -64,16 +64,8 @@ def with_parameters(cases):
     return [case for case in cases if list(case.build(dlbook.load("numpy")).parameters())]
 
 
-# the torch backend's Embedding refuses a backward when its weight is frozen (its output then has no graph;
-# torch.nn itself just gives no gradient): a frozen pretrained embedding table could not sit first in a model
-FROZEN_EMBEDDING_BUG = pytest.mark.xfail(strict=True, reason="torch backend: Embedding.backward() with a frozen "
-                                                             "weight raises 'needs a forward pass'")
-
-
 @pytest.mark.parametrize("case", params(with_parameters(LAYERS)))
-def test_a_frozen_layer_gets_no_gradient_and_passes_back_the_same_input_gradient(dl, float64, request, case):
-    if dl.name == "torch" and case.cls == "Embedding":
-        request.applymarker(FROZEN_EMBEDDING_BUG)
+def test_a_frozen_layer_gets_no_gradient_and_passes_back_the_same_input_gradient(dl, float64, case):
     layer = case.build(dl)
     x = example_input(case)
     ys = outputs(layer(dl.asarray(x)))

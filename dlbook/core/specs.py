@@ -29,7 +29,7 @@ Specs import no backend and compute nothing but the initial values.
 import numpy as np
 
 from . import init
-from .errors import ShapeError, layer_name
+from .errors import ShapeError, check_exact_shape, check_sequence, is_integer_dtype, layer_name
 from .windows import Window, check_pooling_padding, compact, pair
 
 STATE_AXES = "(num_layers, N, hidden_size)"
@@ -508,6 +508,262 @@ UPSAMPLE_MODES = ("nearest", "bilinear")
 class ConvTranspose2dSpec:
     """ConvTranspose2d(in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, *,
     bias=True, seed=None), as torch.nn.ConvTranspose2d: kernel_size, stride, padding and output_padding
+# --- language models and attention --------------------------------------------------------------
+#
+# Embedding, LayerNorm, the module form of scaled dot-product attention, MultiheadAttention and
+# TransformerEncoderLayer, as torch.nn has them. Layers made of layers (MultiheadAttention's out_proj,
+# the encoder layer's sub-modules) build their children from classes the backend names in `sublayers`,
+# so that the spec still imports no backend.
+
+MASK_DTYPES = "bool (True = masked) or floating (added to the scores)"
+
+
+def spawn_generators(seed, n):
+    """n independent NumPy Generators from one seed (an int, a Generator, or None: fresh randomness), one for
+    each sub-layer of a layer, so that the same seed gives the same sub-layers on both backends."""
+    return init.generator(seed).spawn(n)
+
+
+def attach_outside_tree(owner, name, module):
+    """Keep `module` as owner.<name> without making it a child: torch.nn's layer has no such child (its
+    repr, state_dict and modules() stay torch's), e.g. MultiheadAttention's attention core."""
+    object.__setattr__(owner, name, module)
+
+
+def check_mask_dtype(layer, mask, what):
+    """Raise TypeError unless `mask` is boolean or floating, as torch's masks."""
+    if str(mask.dtype).replace("torch.", "") != "bool" and "float" not in str(mask.dtype):
+        raise TypeError(f"{layer_name(layer)} expected {what} of dtype bool or floating, got dtype {mask.dtype}")
+
+
+class EmbeddingSpec:
+    """Embedding(num_embeddings, embedding_dim, padding_idx=None, *, seed=None), as torch.nn.Embedding:
+    weight (num_embeddings, embedding_dim) ~ N(0, 1), the row padding_idx zero (a negative padding_idx counts
+    from the end and is kept as its positive index, as torch keeps it)."""
+
+    def __init__(self, num_embeddings, embedding_dim, padding_idx=None, *, seed=None):
+        super().__init__()
+        if num_embeddings <= 0 or embedding_dim <= 0:
+            raise ValueError(f"Embedding needs num_embeddings > 0 and embedding_dim > 0, "
+                             f"got {num_embeddings}, {embedding_dim}")
+        if padding_idx is not None:
+            if not -num_embeddings <= padding_idx < num_embeddings:
+                raise ValueError(f"Padding_idx must be within num_embeddings: padding_idx={padding_idx}, "
+                                 f"num_embeddings={num_embeddings}")
+            padding_idx = padding_idx % num_embeddings
+        self.num_embeddings, self.embedding_dim, self.padding_idx = num_embeddings, embedding_dim, padding_idx
+        weight = init.normal_array((num_embeddings, embedding_dim), 0.0, 1.0, seed)
+        if padding_idx is not None:
+            weight[padding_idx] = 0.0                      # the padding token's vector starts (and stays) zero
+        self._add_parameter("weight", weight)
+
+    def check_indices(self, input):
+        """Raise TypeError unless input holds integers, IndexError naming the first bad index unless every
+        index is in [0, num_embeddings)."""
+        if not is_integer_dtype(input) or "bool" in str(input.dtype):
+            raise TypeError(f"{self.short_repr()} expected integer indices (token ids), got dtype {input.dtype}")
+        if 0 in tuple(input.shape):
+            return
+        low, high = int(input.min()), int(input.max())
+        if low < 0 or high >= self.num_embeddings:
+            bad = low if low < 0 else high
+            raise IndexError(f"{self.short_repr()} got index {bad}, out of range for num_embeddings="
+                             f"{self.num_embeddings} (expected 0 <= index < {self.num_embeddings})")
+
+    def extra_repr(self):
+        text = f"{self.num_embeddings}, {self.embedding_dim}"
+        return text + (f", padding_idx={self.padding_idx}" if self.padding_idx is not None else "")
+
+    def short_repr(self):
+        return f"Embedding({self.num_embeddings}, {self.embedding_dim})"
+
+
+class LayerNormSpec:
+    """LayerNorm(normalized_shape, eps=1e-5, elementwise_affine=True, bias=True), as torch.nn.LayerNorm: the
+    last len(normalized_shape) axes normalized; weight (gamma, ones) and bias (beta, zeros) of normalized_shape
+    when elementwise_affine (bias only when bias=True too)."""
+
+    def __init__(self, normalized_shape, eps=1e-5, elementwise_affine=True, bias=True):
+        super().__init__()
+        shape = (normalized_shape,) if isinstance(normalized_shape, (int, np.integer)) else tuple(normalized_shape)
+        if not shape or any(int(size) <= 0 for size in shape):
+            raise ValueError(f"LayerNorm needs a normalized_shape of positive sizes, got {normalized_shape!r}")
+        self.normalized_shape = tuple(int(size) for size in shape)
+        self.eps, self.elementwise_affine = eps, elementwise_affine
+        self._add_parameter("weight", np.ones(self.normalized_shape) if elementwise_affine else None)   # gamma
+        self._add_parameter("bias", np.zeros(self.normalized_shape) if elementwise_affine and bias else None)
+
+    def normalized_axes(self):
+        """The axes the statistics are taken over: the last len(normalized_shape)."""
+        return tuple(range(-len(self.normalized_shape), 0))
+
+    def check_input(self, x):
+        """Raise ShapeError unless x ends with normalized_shape."""
+        k = len(self.normalized_shape)
+        if x.ndim < k or tuple(x.shape[x.ndim - k:]) != self.normalized_shape:
+            expected = "(*, " + ", ".join(map(str, self.normalized_shape)) + ")"
+            raise ShapeError(f"{self.short_repr()} expected input of shape {expected}, got {tuple(x.shape)}")
+
+    def extra_repr(self):
+        return (f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}, "
+                f"bias={self.bias is not None}")
+
+    def short_repr(self):
+        shape = self.normalized_shape[0] if len(self.normalized_shape) == 1 else self.normalized_shape
+        return f"LayerNorm({shape})"
+
+
+class ScaledDotProductAttentionSpec:
+    """ScaledDotProductAttention(dropout_p=0.0, *, seed=None): the module form of
+    scaled_dot_product_attention (torch.nn.functional's meaning), whose backward MultiheadAttention uses.
+    Dropout on the attention weights (in training) draws its masks from a NumPy Generator (`seed`)."""
+
+    def __init__(self, dropout_p=0.0, *, seed=None):
+        super().__init__()
+        if not 0.0 <= dropout_p <= 1.0:
+            raise ValueError(f"dropout probability has to be between 0 and 1, but got {dropout_p}")
+        self.dropout_p = dropout_p
+        self.generator = init.generator(seed)
+
+    def check_inputs(self, query, key, value, attn_mask=None, is_causal=False):
+        """query (..., L, E), key (..., S, E), value (..., S, Ev), one leading shape (no broadcasting); attn_mask
+        bool or float, broadcastable to (..., L, S), and None when is_causal."""
+        for name, x in (("query", query), ("key", key), ("value", value)):
+            if x.ndim < 2:
+                raise ShapeError(f"{layer_name(self)} expected {name} of shape (..., L or S, E), got {tuple(x.shape)}")
+        lead, (length, features) = tuple(query.shape[:-2]), tuple(query.shape[-2:])
+        source = key.shape[-2]
+        if tuple(key.shape[:-2]) != lead or key.shape[-1] != features:
+            raise ShapeError(f"{layer_name(self)} expected key of shape {(*lead, 'S', features)} (the query's "
+                             f"leading axes and E = {features}), got {tuple(key.shape)}")
+        if tuple(value.shape[:-1]) != (*lead, source):
+            raise ShapeError(f"{layer_name(self)} expected value of shape {(*lead, source, 'Ev')} (the key's "
+                             f"leading axes and S = {source}), got {tuple(value.shape)}")
+        if attn_mask is None:
+            return
+        if is_causal:
+            raise ValueError(f"{layer_name(self)}: attn_mask must be None when is_causal=True (the causal mask "
+                             "is made from the shapes), as torch")
+        check_mask_dtype(self, attn_mask, "attn_mask")
+        target = (*lead, length, source)
+        given = tuple(attn_mask.shape)
+        if len(given) > len(target) or any(g not in (1, t) for g, t in zip(given[::-1], target[::-1])):
+            raise ShapeError(f"{layer_name(self)} expected attn_mask broadcastable to (..., L, S) = {target}, "
+                             f"got {given}")
+
+    def extra_repr(self):
+        return f"dropout_p={self.dropout_p}"
+
+
+class OutProjectionSpec(LinearSpec):
+    """MultiheadAttention's out_proj: a Linear(E, E) whose bias starts at zero, as torch's
+    MultiheadAttention._reset_parameters leaves it (the weight keeps Linear's default draw). torch names
+    this class NonDynamicallyQuantizableLinear, and reprs print that name."""
+
+    def __init__(self, in_features, out_features, bias=True, *, seed=None):
+        super().__init__(in_features, out_features, bias, seed=seed)
+        if bias:
+            self._add_parameter("bias", np.zeros(out_features))
+
+
+class MultiheadAttentionSpec:
+    """MultiheadAttention(embed_dim, num_heads, dropout=0.0, bias=True, *, batch_first=True, seed=None), as
+    torch.nn.MultiheadAttention with its parameters, state_dict keys and init: in_proj_weight (3E, E)
+    ~ xavier_uniform (W_q, W_k, W_v stacked), in_proj_bias (3E,) zeros, out_proj a Linear(E, E) with torch's
+    default weight and a zero bias. head_dim = E / num_heads.
+
+    One deliberate difference: batch_first=True by default (torch: False), like the recurrent layers, and
+    keyword-only (torch's 5th positional argument is add_bias_kv). Not supported: add_bias_kv,
+    add_zero_attn, kdim/vdim other than embed_dim, unbatched 2-D input.
+    The backend names its Linear and attention classes in `sublayers`."""
+
+    sublayers = {}                  # "out_proj": the Linear class, "attention": the ScaledDotProductAttention class
+
+    def __init__(self, embed_dim, num_heads, dropout=0.0, bias=True, *, batch_first=True, seed=None):
+        super().__init__()
+        if embed_dim <= 0 or num_heads <= 0:
+            raise ValueError(f"MultiheadAttention needs embed_dim > 0 and num_heads > 0, got embed_dim={embed_dim} "
+                             f"and num_heads={num_heads}")
+        if embed_dim % num_heads != 0:
+            raise ValueError(f"embed_dim must be divisible by num_heads, got embed_dim={embed_dim} and "
+                             f"num_heads={num_heads}")
+        if not 0.0 <= dropout <= 1.0:
+            raise ValueError(f"dropout probability has to be between 0 and 1, but got {dropout}")
+        self.embed_dim, self.num_heads, self.dropout = embed_dim, num_heads, dropout
+        self.head_dim, self.batch_first = embed_dim // num_heads, batch_first
+        weights, masks = spawn_generators(seed, 2)
+        self._add_parameter("in_proj_weight", init.xavier_uniform_array((3 * embed_dim, embed_dim), seed=weights))
+        self._add_parameter("in_proj_bias", np.zeros(3 * embed_dim) if bias else None)
+        self.out_proj = self.sublayers["out_proj"](embed_dim, embed_dim, bias=bias, seed=weights)
+        self.generator = masks                             # the attention dropout's masks
+        attach_outside_tree(self, "attention", self.sublayers["attention"](dropout, seed=masks))
+
+    def check_inputs(self, query, key, value, key_padding_mask=None, attn_mask=None):
+        """query (N, L, E), key and value (N, S, E) (batch_first=False: (L, N, E), (S, N, E)); key_padding_mask
+        (N, S) and attn_mask (L, S) or (N * num_heads, L, S), each bool (True = may not attend) or float.
+        Returns (N, L, S)."""
+        for name, x in (("query", query), ("key", key), ("value", value)):
+            check_sequence(self, x, self.embed_dim, self.batch_first, what=name)
+        batch_axis, time_axis = (0, 1) if self.batch_first else (1, 0)
+        batch_size, length, source = query.shape[batch_axis], query.shape[time_axis], key.shape[time_axis]
+        layout = "(N, S, E)" if self.batch_first else "(S, N, E)"
+        for name, x in (("key", key), ("value", value)):
+            expected = (batch_size, source) if self.batch_first else (source, batch_size)
+            check_exact_shape(self, x, (*expected, self.embed_dim), what=name,
+                              meaning=f"{layout}: the query's batch size N, the key's length S")
+        if key_padding_mask is not None:
+            check_mask_dtype(self, key_padding_mask, "key_padding_mask")
+            check_exact_shape(self, key_padding_mask, (batch_size, source), what="key_padding_mask", meaning="(N, S)")
+        if attn_mask is not None:
+            check_mask_dtype(self, attn_mask, "attn_mask")
+            expected = (length, source) if attn_mask.ndim == 2 else (batch_size * self.num_heads, length, source)
+            check_exact_shape(self, attn_mask, expected, what="attn_mask",
+                              meaning="(L, S)" if attn_mask.ndim == 2 else "(N * num_heads, L, S)")
+        return batch_size, length, source
+
+    def extra_repr(self):
+        return ""                                          # torch prints only the out_proj child
+
+    def short_repr(self):
+        return f"MultiheadAttention({self.embed_dim}, num_heads={self.num_heads})"
+
+
+class TransformerEncoderLayerSpec:
+    """TransformerEncoderLayer(d_model, nhead, dim_feedforward=2048, dropout=0.1, activation='relu',
+    layer_norm_eps=1e-5, batch_first=True, norm_first=False, bias=True, *, seed=None), as
+    torch.nn.TransformerEncoderLayer, with its sub-modules in torch's order and names: self_attn
+    (MultiheadAttention), linear1, dropout, linear2, norm1, norm2, dropout1, dropout2, so that the state_dict
+    loads into torch's. activation: 'relu' or 'gelu' (by name: the NumPy reference needs its derivative).
+
+    One deliberate difference: batch_first=True by default (torch: False), like the recurrent layers.
+    The backend names its layer classes in `sublayers`."""
+
+    sublayers = {}      # "MultiheadAttention", "Linear", "Dropout", "LayerNorm" and the activations "relu", "gelu"
+
+    def __init__(self, d_model, nhead, dim_feedforward=2048, dropout=0.1, activation="relu", layer_norm_eps=1e-5,
+                 batch_first=True, norm_first=False, bias=True, *, seed=None):
+        super().__init__()
+        if activation not in ("relu", "gelu"):
+            raise ValueError(f"activation should be relu/gelu, not {activation!r}")
+        self.d_model, self.nhead, self.dim_feedforward = d_model, nhead, dim_feedforward
+        self.activation_name, self.batch_first, self.norm_first = activation, batch_first, norm_first
+        seeds = spawn_generators(seed, 6)
+        layers = self.sublayers
+        self.self_attn = layers["MultiheadAttention"](d_model, nhead, dropout=dropout, bias=bias,
+                                                      batch_first=batch_first, seed=seeds[0])
+        self.linear1 = layers["Linear"](d_model, dim_feedforward, bias=bias, seed=seeds[1])
+        self.dropout = layers["Dropout"](dropout, seed=seeds[2])
+        self.linear2 = layers["Linear"](dim_feedforward, d_model, bias=bias, seed=seeds[3])
+        self.norm1 = layers["LayerNorm"](d_model, eps=layer_norm_eps, bias=bias)
+        self.norm2 = layers["LayerNorm"](d_model, eps=layer_norm_eps, bias=bias)
+        self.dropout1 = layers["Dropout"](dropout, seed=seeds[4])
+        self.dropout2 = layers["Dropout"](dropout, seed=seeds[5])
+        attach_outside_tree(self, "activation", layers[activation]())   # torch keeps F.relu: no child either
+
+    def short_repr(self):
+        return f"TransformerEncoderLayer({self.d_model}, nhead={self.nhead})"
+
+
     kept as (height, width) pairs; weight (C_in, C_out, kh, kw) (input channels first: the transpose of a
     Conv2d(C_out, C_in) weight) and bias (C_out,), drawn as torch's (fan_in = C_out kh kw, its dim 1).
 
@@ -603,4 +859,3 @@ class UpsampleSpec:
 
     def short_repr(self):
         return f"Upsample({self.extra_repr()})"
-
