@@ -97,7 +97,8 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     key (..., S, E), value (..., S, Ev) -> (..., L, Ev); attn_mask bool (True = may attend) or float (added);
     dropout_p > 0 drops weights whatever the mode (as torch's function), masks from fresh randomness (the
     module form ScaledDotProductAttention takes a seed)."""
-    return ScaledDotProductAttention(dropout_p)(query, key, value, attn_mask, is_causal, scale)
+    attention = ScaledDotProductAttention(dropout_p)
+    return attention(query, key, value, attn_mask=attn_mask, is_causal=is_causal, scale=scale)
 
 
 class NonDynamicallyQuantizableLinear(OutProjectionSpec, Linear):

@@ -124,7 +124,7 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     if dropout_p == 0.0:
         return F.scaled_dot_product_attention(query, key, value, attn_mask=attn_mask, is_causal=is_causal,
                                               scale=scale)
-    return attention(query, key, value, attn_mask, is_causal, scale)
+    return attention(query, key, value, attn_mask=attn_mask, is_causal=is_causal, scale=scale)
 
 
 class NonDynamicallyQuantizableLinear(OutProjectionSpec, Linear):
