@@ -2,7 +2,7 @@
 
 import argparse
 
-from . import dense, sequence, spatial
+from . import attention, dense, sequence, spatial
 from .timing import format_table, same_threads
 
 
@@ -12,7 +12,8 @@ def main():
     parser.add_argument("--repeats", type=int, default=7, help="interleaved repeats (the median is reported)")
     args = parser.parse_args()
     with same_threads(args.threads):
-        rows = dense.run(args.repeats) + spatial.run(args.repeats) + sequence.run(args.repeats)
+        rows = (dense.run(args.repeats) + spatial.run(args.repeats) + sequence.run(args.repeats)
+                + attention.run(args.repeats))
     print(format_table(rows, args.threads, args.repeats))
 
 
