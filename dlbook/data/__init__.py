@@ -14,7 +14,8 @@ A chapter turns NumPy batches into backend arrays itself:
 One module per concept; every public name is also here, as dlbook.data.<name>:
   minibatches   batches over an epoch, one_hot
   splits        train_val_test_split, train_test_split (stratified by class)
-  generated     linear_regression, moons, spirals, xor, sine and marked-sign sequences, customer_churn
+  generated     linear_regression, moons, spirals, xor, sine and marked-sign sequences, customer_churn,
+                gaussians on a circle (for generative models)
   bundled       scikit-learn's 8x8 digits (no network); digits_or_mnist for FULL runs
   downloads     the cache data_dir(), each dataset's mirrors and SHA-256 sums, fetch (pooch)
   mnist         the IDX format; MNIST and Fashion-MNIST
@@ -43,7 +44,9 @@ from .generated import (
     CUSTOMER_FEATURES,
     REGIONS,
     CustomerTable,
+    circle_centers,
     customer_churn,
+    gaussian_mixture_circle,
     linear_regression,
     marked_sign_sequences,
     moons,
@@ -73,7 +76,7 @@ __all__ = [
     "TrainValTestSplit", "TrainTestSplit", "train_val_test_split", "train_test_split",
     # generated
     "linear_regression", "moons", "spirals", "xor_table", "xor", "sine_sequences", "marked_sign_sequences",
-    "CUSTOMER_FEATURES", "REGIONS", "CustomerTable", "customer_churn",
+    "CUSTOMER_FEATURES", "REGIONS", "CustomerTable", "customer_churn", "gaussian_mixture_circle", "circle_centers",
     # bundled
     "load_digits", "digits_or_mnist",
     # downloads

@@ -123,6 +123,29 @@ def marked_sign_sequences(n=4096, seq_len=30, marker_steps=5, seed=0):
     return X.astype(np.float32), y.astype(np.int64)
 
 
+def circle_centers(n_modes=8, radius=2.0):
+    """The means of gaussian_mixture_circle: float64 (n_modes, 2), mode k at angle 2 pi k / n_modes,
+    radius (cos, sin)."""
+    check_count("n_modes", n_modes)
+    angle = 2 * np.pi * np.arange(n_modes) / n_modes
+    return radius * np.stack([np.cos(angle), np.sin(angle)], axis=1)
+
+
+def gaussian_mixture_circle(n=1000, n_modes=8, radius=2.0, std=0.05, seed=0):
+    """The generative models' toy target: an equal mixture of n_modes gaussians N(mu_k, std^2 I) whose means
+    mu_k sit on a circle (circle_centers), eight by default, as in the GAN mode-collapse literature: a
+    generator that covers few of them shows it at a glance (dlbook.generative.distances.mode_coverage).
+
+    The modes take turns, so each holds n // n_modes or n // n_modes + 1 samples.
+    Returns (X, y): X float32 (n, 2); y int64 (n,), the mode of each sample, shuffled."""
+    check_count("n", n)
+    check_noise(std)
+    rng = np.random.default_rng(seed)
+    y = np.arange(n) % n_modes
+    X = circle_centers(n_modes, radius)[y] + rng.normal(0, std, size=(n, 2))
+    return _shuffled(X.astype(np.float32), y.astype(np.int64), rng)
+
+
 def _shuffled(X, y, rng):
     order = rng.permutation(len(X))
     return X[order], y[order]
