@@ -20,7 +20,6 @@ import numpy as np
 
 from ..core.errors import check_finite, check_floating
 from ..core.specs import MultiheadAttentionSpec, OutProjectionSpec, ScaledDotProductAttentionSpec
-from . import kernels
 from .layers import Linear
 from .module import Module
 from .tensor import is_finite
@@ -66,29 +65,29 @@ class ScaledDotProductAttention(ScaledDotProductAttentionSpec, Module):
         length, source = query.shape[-2], key.shape[-2]
         mask = causal_mask(length, source) if is_causal else additive_mask(attn_mask, False)
         self.scale = 1.0 / math.sqrt(query.shape[-1]) if scale is None else scale
-        self.query, self.key, self.value = query, key, value          # kept for backward
-        scores = kernels.batched_matmul(query, key.swapaxes(-1, -2)) * query.dtype.type(self.scale)   # Q K^T / sqrt(E)
+        self.query, self.key, self.value = query, key, value                    # kept for backward
+        scores = query @ key.swapaxes(-1, -2) * query.dtype.type(self.scale)     # S = Q K^T / sqrt(E)
         if mask is not None:
-            scores = scores + mask.astype(query.dtype)                                             #   + M
-        self.weights = masked_softmax(scores)                              # P = softmax(S), rows of 0 for no key
+            scores = scores + mask.astype(query.dtype)                           #   + M
+        self.weights = masked_softmax(scores)                                    # P = softmax(S); no key: 0
         self.scaled_mask = None
         if self.training and self.dropout_p > 0.0:
             keep = 1.0 - self.dropout_p
             kept = (self.generator.random(self.weights.shape) < keep).astype(query.dtype)    # m ~ Bernoulli(1 - p)
             self.scaled_mask = kept / query.dtype.type(keep) if keep > 0 else kept           # m / (1 - p)
         self.attn_weights = self.weights if self.scaled_mask is None else self.weights * self.scaled_mask
-        return kernels.batched_matmul(self.attn_weights, value)        # O = P V
+        return self.attn_weights @ value                                         # O = P V
 
-    def backward(self, grad_out):                                      # grad_out = dL/dO: (..., L, Ev)
+    def backward(self, grad_out):                                                # grad_out = dO: (..., L, Ev)
         P = self.weights
-        grad_value = kernels.batched_matmul(self.attn_weights.swapaxes(-1, -2), grad_out)     # dV = P^T dO
-        grad_weights = kernels.batched_matmul(grad_out, self.value.swapaxes(-1, -2))          # dP = dO V^T
+        grad_value = self.attn_weights.swapaxes(-1, -2) @ grad_out               # dV = P^T dO
+        grad_weights = grad_out @ self.value.swapaxes(-1, -2)                    # dP = dO V^T
         if self.scaled_mask is not None:
-            grad_weights = grad_weights * self.scaled_mask                                    # through the dropout
-        grad_scores = P * (grad_weights - (grad_weights * P).sum(axis=-1, keepdims=True))     # dS = P (dP - rowsum)
-        grad_scores *= grad_scores.dtype.type(self.scale)                                     # S = scale Q K^T
-        grad_query = kernels.batched_matmul(grad_scores, self.key)                            # dQ = dS K scale
-        grad_key = kernels.batched_matmul(grad_scores.swapaxes(-1, -2), self.query)           # dK = dS^T Q scale
+            grad_weights = grad_weights * self.scaled_mask                       # through the dropout: dP * m/(1-p)
+        grad_scores = P * (grad_weights - (grad_weights * P).sum(axis=-1, keepdims=True))   # dS = P (dP - rowsum)
+        grad_scores *= grad_scores.dtype.type(self.scale)                        # S = scale Q K^T
+        grad_query = grad_scores @ self.key                                      # dQ = dS K scale
+        grad_key = grad_scores.swapaxes(-1, -2) @ self.query                     # dK = dS^T Q scale
         return grad_query, grad_key, grad_value
 
 

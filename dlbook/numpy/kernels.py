@@ -330,11 +330,3 @@ def lstm_local_derivatives(gates, previous_cells, tanh_cells):
     np.subtract(1, cell_slope, out=cell_slope)
     cell_slope *= o
     return local, cell_slope
-
-
-# --- attention ------------------------------------------------------------------------------------
-
-
-def batched_matmul(a, b):
-    """a @ b over the leading (batch, head) axes: (..., m, k) @ (..., k, n) -> (..., m, n)."""
-    return np.matmul(a, b)
