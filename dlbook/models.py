@@ -144,3 +144,20 @@ def residual_network(dl, depth, width, in_features, out_features, seed=0):
         layers.append(residual_block(dl, width, seed + i))
     layers += [dl.ReLU(), linear(dl, width, out_features, "kaiming", seed=seed + depth - 1)]
     return dl.Sequential(*layers)
+
+
+def mlp_language_model(dl, vocab_size, context_length, embedding_dim, hidden_size, *, seed=0):
+    """Bengio et al.'s (2003) neural language model: the k = context_length ids before a token -> logits
+    of that token, through one learned embedding table shared by the k positions:
+
+        Embedding(V, E) -> Flatten -> Linear(k E, H) -> Tanh -> Linear(H, V)
+
+    ids (N, k) -> (N, k, E) -> x (N, k E), the k embeddings side by side -> logits (N, V). The
+    Embedding draws from seed, the Linears from seed + 1 and seed + 2."""
+    return dl.Sequential(
+        dl.Embedding(vocab_size, embedding_dim, seed=seed),
+        dl.Flatten(),
+        dl.Linear(context_length * embedding_dim, hidden_size, seed=seed + 1),
+        dl.Tanh(),
+        dl.Linear(hidden_size, vocab_size, seed=seed + 2),
+    )
