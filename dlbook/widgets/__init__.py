@@ -16,6 +16,7 @@ from .optimizers import LRExplorer
 from .q_learning import QLearningExplorer
 from .regularization import RegularizationExplorer
 from .reuse import AugmentationExplorer
+from .reuse import AugmentationExplorer
 from .transformers import AttentionExplorer
 
 __all__ = ["Explorer", "LRExplorer"]
@@ -32,3 +33,4 @@ __all__ += ["AttentionExplorer"]
 __all__ += ["SamplingExplorer"]
 __all__ += ["AugmentationExplorer"]
 __all__ += ["LatentSpaceExplorer", "ReverseDiffusionExplorer"]
+__all__ += ["AugmentationExplorer"]
