@@ -146,6 +146,49 @@ def residual_network(dl, depth, width, in_features, out_features, seed=0):
     return dl.Sequential(*layers)
 
 
+def autoencoder(dl, in_features, latent_dim, hidden=64, *, seed=0):
+    """An autoencoder: encoder Linear(in, hidden)-ReLU-Linear(hidden, latent_dim), decoder
+    Linear(latent_dim, hidden)-ReLU-Linear(hidden, in); Sequential(encoder, decoder) (model[0], model[1]).
+    x: (N, in_features) -> code (N, latent_dim) -> logits of the reconstruction (N, in_features)."""
+    return dl.Sequential(mlp(dl, (in_features, hidden, latent_dim), seed=seed),
+                         mlp(dl, (latent_dim, hidden, in_features), seed=seed + 2))
+
+
+def vae(dl, in_features, latent_dim, hidden=64, *, kl_weight=None, seed=0):
+    """A variational autoencoder Sequential(encoder, reparameterization, decoder): the encoder
+    Linear(in, hidden)-ReLU-Linear(hidden, 2 latent_dim) gives h = [mu | logvar], the reparameterization
+    layer (dlbook.generative.vae) z = mu + sigma eps, the decoder Linear(latent_dim, hidden)-ReLU-
+    Linear(hidden, in) the pixel logits. kl_weight: the KL term's weight beside a per-pixel mean
+    reconstruction loss; None: 1 / in_features, the ELBO per pixel."""
+    from .generative.vae import reparameterization
+
+    kl_weight = 1.0 / in_features if kl_weight is None else kl_weight
+    return dl.Sequential(mlp(dl, (in_features, hidden, 2 * latent_dim), seed=seed),
+                         reparameterization(dl, latent_dim, kl_weight=kl_weight, seed=seed + 2),
+                         mlp(dl, (latent_dim, hidden, in_features), seed=seed + 3))
+
+
+def gan_generator(dl, latent_dim, hidden, out_features, *, seed=0):
+    """A GAN's generator G: z (N, latent_dim) -> x (N, out_features), Linear-ReLU-Linear-ReLU-Linear."""
+    return mlp(dl, (latent_dim, hidden, hidden, out_features), seed=seed)
+
+
+def gan_discriminator(dl, in_features, hidden, *, seed=0):
+    """A GAN's discriminator D: x (N, in_features) -> one logit (N, 1), Linear-LeakyReLU(0.2) twice, Linear."""
+    return dl.Sequential(dl.Linear(in_features, hidden, seed=seed), dl.LeakyReLU(0.2),
+                         dl.Linear(hidden, hidden, seed=seed + 1), dl.LeakyReLU(0.2),
+                         dl.Linear(hidden, 1, seed=seed + 2))
+
+
+def denoiser(dl, in_features, hidden=128, n_frequencies=4, *, seed=0):
+    """A diffusion model's noise predictor eps_theta([x_t | time features]) for flat samples: input
+    in_features + 2 n_frequencies (dlbook.generative.diffusion.denoiser_input), three Linear layers with
+    GELU between, output (N, in_features)."""
+    return dl.Sequential(dl.Linear(in_features + 2 * n_frequencies, hidden, seed=seed), dl.GELU(),
+                         dl.Linear(hidden, hidden, seed=seed + 1), dl.GELU(),
+                         dl.Linear(hidden, in_features, seed=seed + 2))
+
+
 def mlp_language_model(dl, vocab_size, context_length, embedding_dim, hidden_size, *, seed=0):
     """Bengio et al.'s (2003) neural language model: the k = context_length ids before a token -> logits
     of that token, through one learned embedding table shared by the k positions:

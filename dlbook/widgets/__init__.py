@@ -9,6 +9,7 @@ from .convolution import ConvolutionExplorer
 from .explorer import Explorer
 from .feature_scaling import ScalingExplorer
 from .generative_models import LatentSpaceExplorer, ReverseDiffusionExplorer
+from .generative_models import LatentSpaceExplorer, ReverseDiffusionExplorer
 from .gradients_through_time import GradientFlowExplorer
 from .initialization import InitializationExplorer
 from .language_models import SamplingExplorer
@@ -34,3 +35,4 @@ __all__ += ["SamplingExplorer"]
 __all__ += ["AugmentationExplorer"]
 __all__ += ["LatentSpaceExplorer", "ReverseDiffusionExplorer"]
 __all__ += ["AugmentationExplorer"]
+__all__ += ["LatentSpaceExplorer", "ReverseDiffusionExplorer"]
