@@ -9,14 +9,12 @@ from .convolution import ConvolutionExplorer
 from .explorer import Explorer
 from .feature_scaling import ScalingExplorer
 from .generative_models import LatentSpaceExplorer, ReverseDiffusionExplorer
-from .generative_models import LatentSpaceExplorer, ReverseDiffusionExplorer
 from .gradients_through_time import GradientFlowExplorer
 from .initialization import InitializationExplorer
 from .language_models import SamplingExplorer
 from .optimizers import LRExplorer
 from .q_learning import QLearningExplorer
 from .regularization import RegularizationExplorer
-from .reuse import AugmentationExplorer
 from .reuse import AugmentationExplorer
 from .transformers import AttentionExplorer
 
@@ -32,7 +30,5 @@ __all__ += ["InitializationExplorer"]
 __all__ += ["QLearningExplorer"]
 __all__ += ["AttentionExplorer"]
 __all__ += ["SamplingExplorer"]
-__all__ += ["AugmentationExplorer"]
-__all__ += ["LatentSpaceExplorer", "ReverseDiffusionExplorer"]
 __all__ += ["AugmentationExplorer"]
 __all__ += ["LatentSpaceExplorer", "ReverseDiffusionExplorer"]
