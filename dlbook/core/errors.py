@@ -6,6 +6,8 @@ The checks only read `.ndim`, `.shape` and `.dtype` (and reduce with `.min()`,
 `.max()`), so NumPy arrays and torch tensors go through the same code.
 """
 
+import math
+
 
 class ShapeError(ValueError, RuntimeError):
     """An input whose rank or size does not fit the layer.
@@ -99,12 +101,124 @@ def check_same_shape(layer, input, target):
         )
 
 
-def check_floating(layer, x, what="input"):
-    """Raise TypeError unless x holds floating-point numbers (an integer input would be silently
-    promoted by NumPy and refused by torch's matmul)."""
+def dtype_name(dtype):
+    """'float32' for np.float32 and torch.float32 alike."""
+    return str(dtype).removeprefix("torch.")
+
+
+def check_floating(layer, x, what="input", dtype=None):
+    """Raise TypeError unless x holds floating-point numbers (an integer or boolean input would be
+    silently truncated or promoted by NumPy, refused by torch; complex numbers too), and, when `dtype` is
+    given (a layer's parameters' dtype), unless x has that dtype, as torch's kernels require."""
+    if x.dtype == dtype:                                      # the common case: one comparison
+        return
     if "float" not in str(x.dtype):
-        raise TypeError(f"{layer_name(layer)} expected a floating-point {what}, got dtype {x.dtype} "
+        raise TypeError(f"{layer_name(layer)} expected a floating-point {what}, got dtype {dtype_name(x.dtype)} "
                         f"(convert with dl.asarray(x.astype('float32')))")
+    if dtype is not None:
+        raise TypeError(f"{layer_name(layer)} expected {what} of dtype {dtype_name(dtype)} (its parameters'), "
+                        f"got {dtype_name(x.dtype)}: convert the input (dl.asarray(x, dtype=...)) or the layer "
+                        f"(.float(), .double())")
+
+
+def type_name(value):
+    """'list', 'numpy.ndarray', 'torch.Tensor': the kind of value, as the messages name it."""
+    cls = type(value)
+    package = cls.__module__.split(".")[0]
+    return cls.__name__ if package == "builtins" else f"{package}.{cls.__name__}"
+
+
+ARGUMENT_FLAGS = (bool, str, type(None))       # positional arguments that are settings, not arrays
+
+
+def check_array(layer, value, array_type, array_name, what="input"):
+    """Raise TypeError unless `value` is a backend array (array_type: np.ndarray or torch.Tensor, named
+    array_name in the message), a tuple of them (a recurrent layer's (out, h_n), an LSTM's (h_0, c_0)),
+    or a setting (bool, str, None). A list, a number or the other backend's array is refused, as
+    torch.nn's layers refuse them: `Linear(4, 3) expected input as a NumPy array, got torch.Tensor:
+    use dl.asarray(x)`."""
+    if isinstance(value, (array_type, *ARGUMENT_FLAGS)):
+        return
+    if isinstance(value, tuple):
+        for item in value:
+            check_array(layer, item, array_type, array_name, what)
+        return
+    raise TypeError(f"{layer_name(layer)} expected {what} as {array_name}, got {type_name(value)}: "
+                    f"use dl.asarray(x)")
+
+
+# --- backward once per forward ------------------------------------------------------------------
+
+NO_FORWARD = "no forward"              # a layer's graph state: no forward since construction
+BACKWARD_DONE = "backward done"        # its backward already ran for the last forward
+NO_GRAPH = "no graph"                  # (torch) the last forward ran without gradients (no_grad)
+
+
+def check_backward_ready(layer, state):
+    """Raise RuntimeError unless `state` says a forward ran whose backward has not run yet: one backward
+    per forward, on both backends, as torch frees a graph after its backward. A second backward would
+    add the parameter gradients twice (NumPy) or find the graph freed (torch); a layer applied twice in
+    one forward (`Sequential(lin, Tanh(), lin)`) is caught here too, at its second backward."""
+    if state == NO_FORWARD:
+        raise RuntimeError(f"{layer_name(layer)}.backward() called before any forward: run the forward pass "
+                           f"first, then one backward")
+    if state == NO_GRAPH:
+        raise RuntimeError(f"{layer_name(layer)}.backward() needs a forward pass with gradients, "
+                           f"not one under no_grad()")
+    if state == BACKWARD_DONE:
+        raise RuntimeError(f"{layer_name(layer)}.backward() called twice after one forward: each forward "
+                           f"allows one backward (its gradients would be added twice). A layer applied twice in "
+                           f"one forward, as Sequential(lin, Tanh(), lin), is not supported: use two layers "
+                           f"that share the Parameter (lin2.weight = lin1.weight)")
+
+
+def check_grad_out(layer, grad_out, output_shape):
+    """Raise ShapeError unless dL/d(output) has the output's shape (no silent broadcasting in backward).
+    A number stands for a scalar output's gradient."""
+    shape = tuple(getattr(grad_out, "shape", ()))
+    if shape != tuple(output_shape):
+        raise ShapeError(f"{layer_name(layer)}.backward() expected grad_out of the output's shape "
+                         f"{tuple(output_shape)}, got {shape}")
+
+
+def check_broadcastable(layer, value, shape, what):
+    """Raise ShapeError unless `value` (e.g. a loss's weight) broadcasts to `shape` without changing it."""
+    own = tuple(value.shape)
+    fits = len(own) <= len(shape) and all(a in (1, b) for a, b in zip(reversed(own), reversed(shape)))
+    if not fits:
+        raise ShapeError(f"{layer_name(layer)} expected {what} broadcastable to the input's shape {tuple(shape)}, "
+                         f"got {own}")
+
+
+def check_class_weight(layer, weight, n_classes):
+    """Raise ShapeError unless the class weights are one number per class, (C,)."""
+    if tuple(weight.shape) != (n_classes,):
+        raise ShapeError(f"{layer_name(layer)} expected weight of shape ({n_classes},), one per class of the "
+                         f"input, got {tuple(weight.shape)}")
+
+
+def check_something_to_average(layer, count, why="an empty batch"):
+    """Raise ValueError when a 'mean' reduction would average no element at all (count == 0): torch returns
+    nan there, and a NaN loss says nothing of why. (A batch whose every target is ignored still gives
+    torch's nan: its elements exist, their weights sum to 0.)"""
+    if not count:
+        raise ValueError(f"{layer_name(layer)} has nothing to average with reduction='mean': {why} "
+                         f"(torch returns nan); use reduction='sum', or skip the batch")
+
+
+def check_dim(layer, x, dim):
+    """Raise ShapeError unless `dim` is an axis of x (negative: from the end); return it as non-negative."""
+    if not -max(x.ndim, 1) <= dim < max(x.ndim, 1):
+        raise ShapeError(f"{layer_name(layer)} expected an input with axis dim={dim} "
+                         f"(in [-{max(x.ndim, 1)}, {max(x.ndim, 1) - 1}]), got shape {tuple(x.shape)}")
+    return dim % max(x.ndim, 1)
+
+
+def check_real(layer, x, what="target"):
+    """Raise TypeError unless x holds real numbers: floating, integer or boolean (not complex)."""
+    if not any(kind in str(x.dtype) for kind in ("float", "int", "bool")):
+        raise TypeError(f"{layer_name(layer)} expected a real-valued {what} (floating, integer or boolean), "
+                        f"got dtype {dtype_name(x.dtype)}")
 
 
 def check_finite(layer, x, is_finite, what="input"):
@@ -120,10 +234,11 @@ def is_integer_dtype(x):
     return "int" in str(x.dtype)
 
 
-def check_class_target(layer, input, target, ignore_index=-100):
+def check_class_target(layer, input, target, ignore_index=-100, need_one=False):
     """Class-index targets for a loss over input (N, C, *): target (N, *) of integers in [0, C).
 
-    ignore_index marks targets that are left out, as in torch."""
+    ignore_index marks targets that are left out, as in torch (all of them left out: torch's nan for
+    'mean'); need_one (reduction='mean'): the batch must not be empty."""
     expected = (input.shape[0],) + tuple(input.shape[2:])
     if tuple(target.shape) != expected:
         raise ShapeError(
@@ -132,10 +247,13 @@ def check_class_target(layer, input, target, ignore_index=-100):
         )
     if not is_integer_dtype(target):
         raise TargetError(f"{layer_name(layer)} expected integer class indices, got dtype {target.dtype}")
-    if target.shape[0] == 0:
+    if math.prod(target.shape) == 0:
+        if need_one:
+            check_something_to_average(layer, 0, "an empty batch")
         return
     n_classes = input.shape[1]
-    if 0 <= int(target.min()) and int(target.max()) < n_classes:       # the common case: one pass each
+    lowest, highest = int(target.min()), int(target.max())
+    if 0 <= lowest and highest < n_classes:                            # the common case: one pass each
         return
     kept = target[target != ignore_index]
     if kept.shape[0] and (int(kept.min()) < 0 or int(kept.max()) >= n_classes):
@@ -144,6 +262,15 @@ def check_class_target(layer, input, target, ignore_index=-100):
             f"{layer_name(layer)} got target {bad}, out of range for {n_classes} classes "
             f"(expected 0 <= target < {n_classes}, or ignore_index={ignore_index})"
         )
+
+
+def check_batch_statistics(layer, x, training):
+    """Raise ShapeError unless batch normalization has more than one value per channel to take a mean and
+    a variance from (as torch; training, or track_running_stats=False, normalizes with the batch's)."""
+    if math.prod(x.shape) // max(x.shape[1], 1) <= 1:
+        when = "when training" if training else "when normalizing with batch statistics (track_running_stats=False)"
+        raise ShapeError(f"{layer_name(layer)} expected more than 1 value per channel {when}, "
+                         f"got input of shape {tuple(x.shape)}")
 
 
 def sequence_layout(size, batch_first=True):
@@ -160,6 +287,14 @@ def check_sequence(layer, x, size, batch_first=True, what="input"):
                          f"got shape {tuple(x.shape)}")
     if x.shape[-1] != size:
         raise ShapeError(f"{layer_name(layer)} expected {what} of shape {layout}, got {tuple(x.shape)}")
+    check_time_steps(layer, x, batch_first, what)
+
+
+def check_time_steps(layer, x, batch_first=True, what="input"):
+    """Raise ShapeError unless a batch of sequences has at least one time step (T > 0), as torch."""
+    if x.shape[1 if batch_first else 0] == 0:
+        raise ShapeError(f"{layer_name(layer)} expected {what} with at least one time step (T > 0) on axis "
+                         f"{1 if batch_first else 0}, got shape {tuple(x.shape)}")
 
 
 def check_exact_shape(layer, x, expected, what="input", meaning=""):

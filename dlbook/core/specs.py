@@ -141,6 +141,14 @@ class BatchNormSpec:
         self._add_buffer("running_var", np.ones(num_features) if tracked else None)
         self._add_buffer("num_batches_tracked", np.array(0, dtype=np.int64) if tracked else None)
 
+    def state_dtype(self):
+        """The dtype of gamma and beta or of the running statistics (None without either): the input's, as
+        torch's batch_norm requires."""
+        for values in (self.weight, self.running_mean):
+            if values is not None:
+                return values.dtype
+        return None
+
     def extra_repr(self):
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
                 f"bias={self.affine}, track_running_stats={self.track_running_stats}")     # bias exactly when affine
@@ -430,7 +438,14 @@ class CrossEntropyLossSpec(LossSpec):
 
 
 def _check_setting(name, value):
+    """torch.optim.SGD's check: a negative value is refused (NaN passes, as in torch)."""
     if value < 0.0:
+        raise ValueError(f"Invalid {name}: {value}")
+
+
+def _check_at_least_zero(name, value):
+    """torch.optim.Adam's and RMSprop's check: anything but 0 <= value is refused, NaN too."""
+    if not 0.0 <= value:
         raise ValueError(f"Invalid {name}: {value}")
 
 
@@ -469,7 +484,7 @@ class RMSpropSpec(OptimizerSpec):
                  maximize=False):
         for name, value in (("learning rate", lr), ("epsilon value", eps), ("momentum value", momentum),
                             ("weight_decay value", weight_decay), ("alpha value", alpha)):
-            _check_setting(name, value)
+            _check_at_least_zero(name, value)
         super().__init__(params, dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay, momentum=momentum,
                                       centered=centered, maximize=maximize))
 
@@ -480,11 +495,12 @@ class AdamSpec(OptimizerSpec):
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False, *,
                  maximize=False, decoupled_weight_decay=False):
-        for name, value in (("learning rate", lr), ("epsilon value", eps), ("weight_decay value", weight_decay)):
-            _check_setting(name, value)
-        for index, beta in enumerate(betas):
+        for name, value in (("learning rate", lr), ("epsilon value", eps)):
+            _check_at_least_zero(name, value)
+        for index, beta in enumerate(betas[:2]):
             if not 0.0 <= beta < 1.0:
                 raise ValueError(f"Invalid beta parameter at index {index}: {beta}")
+        _check_at_least_zero("weight_decay value", weight_decay)
         super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
                                       amsgrad=amsgrad, maximize=maximize,
                                       decoupled_weight_decay=bool(decoupled_weight_decay)))

@@ -4,6 +4,7 @@ import math
 
 import numpy as np
 
+from ..core.errors import check_dim, check_floating
 from ..core.specs import GELUSpec, LeakyReLUSpec, ReLUSpec, SoftmaxSpec
 from .module import Module
 
@@ -17,6 +18,7 @@ class Sigmoid(Module):
     """y = 1 / (1 + exp(-x));  dy/dx = y (1 - y)."""
 
     def forward(self, x):
+        check_floating(self, x)
         exp_neg_abs = np.exp(-np.abs(x))                       # never overflows
         self.y = np.where(x >= 0, 1 / (1 + exp_neg_abs), exp_neg_abs / (1 + exp_neg_abs)).astype(x.dtype)
         return self.y
@@ -29,6 +31,7 @@ class Tanh(Module):
     """y = tanh(x);  dy/dx = 1 - y^2."""
 
     def forward(self, x):
+        check_floating(self, x)
         self.y = np.tanh(x)
         return self.y
 
@@ -37,10 +40,11 @@ class Tanh(Module):
 
 
 class ReLU(ReLUSpec, Module):
-    """y = max(0, x);  dy/dx = 1 where x > 0, else 0 (also at 0, as torch)."""
+    """y = max(0, x);  dy/dx = 1 where x > 0, else 0 (also at 0, as torch; 1 at NaN, as torch)."""
 
     def forward(self, x):
-        self.positive = x > 0
+        check_floating(self, x)
+        self.positive = ~(x <= 0)
         return np.maximum(x, 0, dtype=x.dtype)
 
     def backward(self, grad_out):
@@ -51,6 +55,7 @@ class LeakyReLU(LeakyReLUSpec, Module):
     """y = x for x > 0, negative_slope * x otherwise."""
 
     def forward(self, x):
+        check_floating(self, x)
         self.positive = x > 0
         return np.where(self.positive, x, x * x.dtype.type(self.negative_slope))
 
@@ -63,6 +68,7 @@ class GELU(GELUSpec, Module):
     Phi(x) ~ (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) / 2, as torch."""
 
     def forward(self, x):
+        check_floating(self, x)
         self.x = x
         if self.approximate == "tanh":
             self.inner = math.sqrt(2 / math.pi) * (x + 0.044715 * x**3)
@@ -86,8 +92,9 @@ class Softmax(SoftmaxSpec, Module):
     """y_i = exp(x_i) / sum_j exp(x_j) along `dim`;  dL/dx = y * (dL/dy - sum(dL/dy * y))."""
 
     def forward(self, x):
-        self.axis = self.softmax_dim(x.ndim)
-        shifted = x - x.max(axis=self.axis, keepdims=True)     # subtract the max: exp never overflows
+        check_floating(self, x)
+        self.axis = check_dim(self, x, self.softmax_dim(x.ndim))
+        shifted = x - x.max(axis=self.axis, keepdims=True, initial=-np.inf)   # subtract the max: exp never overflows
         exp = np.exp(shifted)
         self.y = exp / exp.sum(axis=self.axis, keepdims=True)
         return self.y

@@ -38,7 +38,7 @@ class Conv2d(Conv2dSpec, Module):
     def forward(self, x):
         check_shape(self, x, (None, self.in_channels, None, None))
         check_window_fits(self, x, self.kernel_size, self.padding)
-        check_floating(self, x)
+        check_floating(self, x, dtype=self.weight.dtype)
         check_finite(self, x, is_finite(x))
         self.im2col = Im2col(x.shape, self.kernel_size, self.stride, self.padding, workspace(self))
         self.cols = self.im2col.cols(x)                                  # (N*Ho*Wo, K): one receptive field per row

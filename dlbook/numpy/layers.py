@@ -9,8 +9,8 @@ import math
 import numpy as np
 
 from ..core.errors import (
-    ShapeError,
     check_axis_range,
+    check_batch_statistics,
     check_finite,
     check_floating,
     check_last_dim,
@@ -31,7 +31,7 @@ class Linear(LinearSpec, Module):
 
     def forward(self, x):
         check_last_dim(self, x, self.in_features)
-        check_floating(self, x)
+        check_floating(self, x, dtype=self.weight.dtype)
         check_finite(self, x, is_finite(x))
         self.x = x                                           # kept for backward
         y = x @ self.weight.data.T                           # y = x W^T
@@ -55,6 +55,7 @@ class Dropout(DropoutSpec, Module):
     The mask is drawn from a NumPy Generator (`seed`), so both backends drop the same units."""
 
     def forward(self, x):
+        check_floating(self, x)
         if not self.training or self.p == 0.0:
             self.scaled_mask = None
             return x
@@ -86,14 +87,13 @@ class _BatchNorm(Module):
     def forward(self, x):
         check_ndim(self, x, self.allowed_ndim, layout=self.layout)
         check_size(self, x, 1, self.num_features, name="channels")
+        check_floating(self, x, dtype=self.state_dtype())
         check_finite(self, x, is_finite(x))
         axes, shape = self._axes_and_shape(x)
         use_batch_stats = self.training or not self.track_running_stats
         if use_batch_stats:
+            check_batch_statistics(self, x, self.training)
             count = x.size // self.num_features
-            if self.training and count <= 1:
-                raise ShapeError(f"{self.short_repr()} expected more than 1 value per channel when training, "
-                                 f"got input of shape {tuple(x.shape)}")
             mean = x.mean(axis=axes)                                  # mu = mean of x over the batch
             var = x.var(axis=axes)                                    # var = mean of (x - mu)^2
             if self.training and self.track_running_stats:

@@ -6,7 +6,17 @@ per-element losses ('none'); loss_fn.backward() returns dL/d(input).
 
 import numpy as np
 
-from ..core.errors import check_class_target, check_finite, check_ndim, check_same_shape
+from ..core.errors import (
+    check_broadcastable,
+    check_class_target,
+    check_class_weight,
+    check_finite,
+    check_floating,
+    check_ndim,
+    check_real,
+    check_same_shape,
+    check_something_to_average,
+)
 from ..core.specs import BCEWithLogitsLossSpec, CrossEntropyLossSpec, LossSpec
 from .module import Module
 from .tensor import is_finite
@@ -16,8 +26,15 @@ class _Loss(Module):
     """What every loss does besides its formula: the reduction and its scale for backward. The
     arguments and buffers are the specs'."""
 
-    def _check_input(self, input):
+    def _check_input(self, input, dtype=None):
+        check_floating(self, input, dtype=dtype)
         check_finite(self, input, is_finite(input))
+
+    def _check_target(self, input, target):
+        """A target of the input's shape, real and finite (read in the input's dtype)."""
+        check_same_shape(self, input, target)
+        check_real(self, target)
+        check_finite(self, target, is_finite(target), what="target")
 
     def _reduce(self, losses, denominator=None):
         """Per-element losses -> the reduced loss; keeps the scale that backward needs."""
@@ -27,15 +44,16 @@ class _Loss(Module):
         if self.reduction == "sum":
             self.scale = 1.0
             return losses.sum()
+        check_something_to_average(self, losses.size)
         denominator = losses.size if denominator is None else denominator
         self.scale = 1.0 / denominator
         return losses.sum() * losses.dtype.type(self.scale)
 
     def _upstream(self, grad_out, shape):
-        """dL/d(per-element loss) as an array of `shape`: grad_out times the reduction's scale."""
+        """dL/d(per-element loss) as an array of `shape` (Module checked grad_out's shape): grad_out times
+        the reduction's scale."""
         grad_out = np.asarray(grad_out)
         if self.reduction == "none":
-            check_same_shape(self, np.empty(shape), grad_out)
             return grad_out
         return grad_out * self.scale
 
@@ -49,8 +67,7 @@ class MSELoss(LossSpec, _Loss):
 
     def forward(self, input, target):
         self._check_input(input)
-        check_same_shape(self, input, target)
-        check_finite(self, target, is_finite(target), what="target")
+        self._check_target(input, target)
         target = target.astype(input.dtype, copy=False)       # an integer target must not promote x
         self.diff = input - target                             # x - t
         return self._reduce(self.diff * self.diff)
@@ -78,8 +95,10 @@ class BCEWithLogitsLoss(BCEWithLogitsLossSpec, _Loss):
 
     def forward(self, input, target):
         self._check_input(input)
-        check_same_shape(self, input, target)
-        check_finite(self, target, is_finite(target), what="target")
+        self._check_target(input, target)
+        for name in ("weight", "pos_weight"):
+            if getattr(self, name) is not None:
+                check_broadcastable(self, getattr(self, name), input.shape, name)
         target = target.astype(input.dtype, copy=False)
         log_weight = 1.0 if self.pos_weight is None else 1 + (self.pos_weight - 1) * target
         self.input, self.target, self.log_weight = input, target, log_weight
@@ -112,8 +131,10 @@ class CrossEntropyLoss(CrossEntropyLossSpec, _Loss):
     """
 
     def forward(self, input, target):
-        self._check_input(input)
+        self._check_input(input, dtype=None if self.weight is None else self.weight.dtype)
         check_ndim(self, input, (2, 3, 4, 5), layout="(N, C) or (N, C, d1, ...)")
+        if self.weight is not None:
+            check_class_weight(self, self.weight, input.shape[1])
         self.input_shape = input.shape
         n_classes = input.shape[1]
         logits = input if input.ndim == 2 else np.moveaxis(input, 1, -1).reshape(-1, n_classes)  # (M, C)
@@ -145,6 +166,7 @@ class CrossEntropyLoss(CrossEntropyLossSpec, _Loss):
     def _probability_losses(self, input, target):
         """l_i = -sum_c w_c q_ic log p_ic with q smoothed; 'mean' divides by the row count."""
         check_same_shape(self, input, target)
+        check_finite(self, target, is_finite(target), what="target")
         n_classes = input.shape[1]
         q = target if target.ndim == 2 else np.moveaxis(target, 1, -1).reshape(-1, n_classes)
         q = q.astype(input.dtype)

@@ -5,13 +5,59 @@ that parameters(), named_parameters() and state_dict() walk the tree with the
 same names as torch.nn (`0.weight`, `2.running_mean`, ...). Every layer writes
 forward(x) and backward(dy) by hand: backward adds dL/dparameter into
 `param.grad` and returns dL/dx.
+
+Calling a layer checks its arguments (NumPy arrays, not lists or torch tensors) and records that a
+forward ran; Module wraps every subclass's backward (`__init_subclass__`) so that it runs once per
+forward, as torch frees its graph after one backward, and gets dL/dy of the output's shape. The layers'
+own forward and backward hold only their maths.
 """
 
+import functools
 from collections import OrderedDict, namedtuple
+from collections.abc import Mapping
 
 import numpy as np
 
+from ..core.errors import (
+    BACKWARD_DONE,
+    NO_FORWARD,
+    check_array,
+    check_backward_ready,
+    check_grad_out,
+)
 from .tensor import asarray
+
+_IN_BACKWARD = "in backward"         # a backward is running (a subclass's backward may call super's)
+_ANY_SHAPE = "any shape"             # the last forward returned a tuple: the layer checks its gradients itself
+
+
+def _once_per_forward(backward):
+    """backward, checked: a forward ran and its backward has not (check_backward_ready); grad_out, the
+    first argument, has the output's shape (a number for a scalar output, as losses take 1.0)."""
+
+    @functools.wraps(backward)
+    def checked_backward(self, *args, **kwargs):
+        state = self.__dict__.get("_graph", NO_FORWARD)
+        if state == _IN_BACKWARD:                            # super().backward(...) inside a backward
+            return backward(self, *args, **kwargs)
+        check_backward_ready(self, state)
+        grad_out = args[0] if args else kwargs.get("grad_out", 1.0)
+        if grad_out is not None and type(grad_out) is not np.ndarray:
+            if not isinstance(grad_out, (int, float, np.generic)):
+                check_array(self, grad_out, np.ndarray, "a NumPy array", what="grad_out")
+        if state != _ANY_SHAPE and grad_out is not None:
+            check_grad_out(self, grad_out, state)
+        self.__dict__["_graph"] = _IN_BACKWARD
+        try:
+            grad_in = backward(self, *args, **kwargs)
+        except BaseException:
+            self.__dict__["_graph"] = state                  # not consumed: a corrected call may follow
+            raise
+        self.__dict__["_graph"] = BACKWARD_DONE
+        return grad_in
+
+    checked_backward.once_per_forward = True
+    return checked_backward
 
 IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
 
@@ -56,6 +102,12 @@ class Parameter:
 
 class Module:
     """Base class of every layer, loss and model, as torch.nn.Module."""
+
+    def __init_subclass__(cls, **kwargs):
+        """Every backward a subclass defines (or inherits from a spec) runs once per forward."""
+        super().__init_subclass__(**kwargs)
+        if not getattr(cls.backward, "once_per_forward", False):
+            cls.backward = _once_per_forward(cls.backward)
 
     def __init__(self):
         object.__setattr__(self, "_parameters", OrderedDict())
@@ -252,32 +304,54 @@ class Module:
     def load_state_dict(self, state_dict, strict=True, assign=False):
         """Copy arrays (NumPy, torch tensors, lists) into this module's parameters and buffers, in place.
 
-        Shapes must match; with strict=True the keys must match exactly, as torch."""
+        As torch: every value whose shape matches is copied; then one RuntimeError lists every missing
+        and unexpected key (strict=True only) and every shape mismatch (always), naming each key.
+        Returns (missing_keys, unexpected_keys)."""
+        if not isinstance(state_dict, Mapping):
+            raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict)}.")
         own = self.state_dict(keep_vars=True)
         missing = [key for key in own if key not in state_dict]
         unexpected = [key for key in state_dict if key not in own]
-        if strict and (missing or unexpected):
-            raise RuntimeError(
-                f"Error(s) in loading state_dict for {type(self).__name__}: "
-                f"missing keys {missing}, unexpected keys {unexpected}"
-            )
+        errors = []
         for key, target in own.items():
             if key not in state_dict:
                 continue
             target_array = target.data if isinstance(target, Parameter) else target
-            value = np.asarray(asarray(state_dict[key], dtype=target_array.dtype))
+            try:
+                value = np.asarray(asarray(state_dict[key], dtype=target_array.dtype))
+            except (TypeError, ValueError):
+                errors.append(f'While copying the parameter named "{key}", expected an array from checkpoint '
+                              f"but received {type(state_dict[key])}")
+                continue
             if value.shape != target_array.shape:
-                raise RuntimeError(
-                    f"size mismatch for {key}: copying a param with shape {value.shape} from checkpoint, "
-                    f"the shape in current model is {target_array.shape}"
-                )
+                errors.append(f"size mismatch for {key}: copying a param with shape {value.shape} from checkpoint, "
+                              f"the shape in current model is {target_array.shape}.")
+                continue
             target_array[...] = value
+        if strict:
+            if unexpected:
+                errors.insert(0, "Unexpected key(s) in state_dict: " + ", ".join(f'"{k}"' for k in unexpected) + ". ")
+            if missing:
+                errors.insert(0, "Missing key(s) in state_dict: " + ", ".join(f'"{k}"' for k in missing) + ". ")
+        if errors:
+            raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:\n\t" + "\n\t".join(errors))
         return IncompatibleKeys(missing, unexpected)
 
     # --- calling ------------------------------------------------------------------------------
 
     def __call__(self, *args, **kwargs):
-        return self.forward(*args, **kwargs)
+        """forward(*args), after checking that the arrays given are NumPy arrays; records the output's
+        shape for backward (its graph state: see _once_per_forward)."""
+        for value in args:
+            if type(value) is not np.ndarray:
+                check_array(self, value, np.ndarray, "a NumPy array")
+        self.__dict__["_graph"] = NO_FORWARD
+        output = self.forward(*args, **kwargs)
+        if type(output) is np.ndarray:
+            self.__dict__["_graph"] = output.shape
+        else:
+            self.__dict__["_graph"] = _ANY_SHAPE if isinstance(output, tuple) else np.shape(output)
+        return output
 
     def forward(self, *input):
         raise NotImplementedError(f"{type(self).__name__} has no forward")
@@ -319,6 +393,9 @@ class Sequential(Module):
         for module in reversed(self._modules.values()):
             grad_out = module.backward(grad_out)
         return grad_out
+
+    def short_repr(self):
+        return "Sequential"
 
     def append(self, module):
         self.add_module(str(len(self)), module)

@@ -6,9 +6,11 @@ backward never gives a gradient (weight decay, momentum and Adam's moments leave
 """
 
 import math
+import warnings
 
 import numpy as np
 
+from ..core.errors import type_name
 from ..core.specs import AdamSpec, AdamWSpec, OptimizerSpec, RMSpropSpec, SGDSpec
 from .module import Parameter
 
@@ -17,19 +19,39 @@ class Optimizer(OptimizerSpec):
     """Holds param_groups (lists of Parameters with their hyper-parameters) and per-parameter state."""
 
     def __init__(self, params, defaults):
+        """As torch.optim.Optimizer, with its messages ("Tensors" read "Parameters" here)."""
         self.defaults = dict(defaults)
         self.state = {}
+        if isinstance(params, Parameter):
+            raise TypeError("params argument given to the optimizer should be an iterable of Parameters or dicts, "
+                            "but got Parameter")
         params = list(params)
         if not params:
-            raise ValueError(f"{type(self).__name__} got an empty parameter list")
+            raise ValueError("optimizer got an empty parameter list")
         groups = params if isinstance(params[0], dict) else [{"params": params}]
         self.param_groups = []
         for group in groups:
-            group = {**self.defaults, **group, "params": list(group["params"])}
-            for param in group["params"]:
-                if not isinstance(param, Parameter):
-                    raise TypeError(f"{type(self).__name__} can only optimize Parameters, got {type(param).__name__}")
-            self.param_groups.append(group)
+            self.add_param_group(group)
+
+    def add_param_group(self, param_group):
+        """Add a group of parameters with its own settings (the others from the defaults), as torch."""
+        if not isinstance(param_group, dict):
+            raise TypeError(f"param_group must be a dict, but got {type(param_group)}")
+        params = param_group["params"]
+        if isinstance(params, set):
+            raise TypeError("optimizer parameters need to be organized in ordered collections, but the ordering of "
+                            "tensors in sets will change between runs. Please use a list instead.")
+        params = [params] if isinstance(params, Parameter) else list(params)
+        for param in params:
+            if not isinstance(param, Parameter):
+                raise TypeError(f"optimizer can only optimize Parameters, but one of the params is {type_name(param)}")
+        if len({id(param) for param in params}) != len(params):
+            warnings.warn("optimizer contains a parameter group with duplicate parameters; in future, this will cause "
+                          "an error; see github.com/pytorch/pytorch/issues/40967 for more information", stacklevel=3)
+        seen = {id(param) for group in self.param_groups for param in group["params"]}
+        if any(id(param) in seen for param in params):
+            raise ValueError("some parameters appear in more than one parameter group")
+        self.param_groups.append({**self.defaults, **param_group, "params": params})
 
     def zero_grad(self, set_to_none=True):
         for group in self.param_groups:

@@ -83,6 +83,11 @@ class MaxPool2d(MaxPool2dSpec, _Pool2d):
                 grad_views[offset] += grad * is_first_max
             else:                                           # dL/dx_max  = dL/dy (each pixel in one window)
                 np.multiply(grad, is_first_max, out=grad_views[offset])
+        if unrouted.any():                                  # a window whose maximum is NaN: its last NaN, as torch
+            for offset, view in reversed(self._offset_views(self.x_padded).items()):
+                is_nan = np.isnan(view) & unrouted
+                unrouted ^= is_nan
+                grad_views[offset] += grad * is_nan
         return self._crop(grad_padded)
 
 

@@ -29,12 +29,13 @@ steps after the loop. The layouts, and the LSTM's four gates in one tanh, are in
 import numpy as np
 
 from ..core.errors import (
+    check_array,
     check_exact_shape,
     check_finite,
     check_floating,
     check_ndim,
     check_sequence,
-    layer_name,
+    check_time_steps,
 )
 from ..core.specs import STATE_AXES, GRUSpec, LastTimeStepSpec, LSTMSpec, RNNSpec
 from .kernels import LSTMGates, columns_of, from_columns, lstm_local_derivatives, side_by_side, sigmoid_, to_columns
@@ -69,6 +70,7 @@ class _Recurrent(Module):
             return [np.zeros(expected, dtype) for _ in self.state_names]
         states = self._unpack_hx(hx)
         for name, state in zip(self.state_names, states):
+            check_array(self, state, np.ndarray, "a NumPy array", what=name)
             check_exact_shape(self, state, expected, what=name, meaning=STATE_AXES)
         return [np.asarray(state, dtype=dtype) for state in states]
 
@@ -76,7 +78,7 @@ class _Recurrent(Module):
         """input (N, T, D) (batch_first=False: (T, N, D)); hx (num_layers, N, H) or None (zeros).
         Returns (out, h_n): out (N, T, H), the last layer's h_t at every step; h_n (num_layers, N, H)."""
         check_sequence(self, input, self.input_size, self.batch_first)
-        check_floating(self, input)
+        check_floating(self, input, dtype=self.weight_ih_l0.dtype)
         check_finite(self, input, is_finite(input))
         dtype = np.result_type(input.dtype, self.weight_ih_l0.dtype)
         batch_size = input.shape[0 if self.batch_first else 1]
@@ -99,8 +101,6 @@ class _Recurrent(Module):
     def _backward(self, grad_out, grad_final_states):
         """dL/d(input) from dL/d(out) and dL/d(final states) (any may be None: zero); fills .grad
         and grad_hx."""
-        if getattr(self, "_caches", None) is None:
-            raise RuntimeError(f"{layer_name(self)}.backward() needs a forward pass first")
         caches, self._caches = self._caches, None                      # one backward per forward
         out_shape = self._input_shape[:2] + (self.hidden_size,)
         batch_size, steps = out_shape[:2] if self.batch_first else reversed(out_shape[:2])
@@ -356,6 +356,7 @@ class LastTimeStep(LastTimeStepSpec, Module):
     def forward(self, input):
         out = input[0] if isinstance(input, tuple) else input
         check_ndim(self, out, (3,), layout="(N, T, H)" if self.batch_first else "(T, N, H)")
+        check_time_steps(self, out, self.batch_first)
         self.out_shape, self.dtype = out.shape, out.dtype
         return out[:, -1] if self.batch_first else out[-1]
 

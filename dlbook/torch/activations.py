@@ -3,12 +3,14 @@
 import torch
 import torch.nn.functional as F
 
+from ..core.errors import check_dim, check_floating
 from ..core.specs import GELUSpec, LeakyReLUSpec, ReLUSpec, SoftmaxSpec
 from .module import Module
 
 
 class _Activation(Module):
     def forward(self, x):
+        check_floating(self, x)
         return self._keep(self.function(self._track(x)))
 
     def function(self, x):
@@ -54,4 +56,4 @@ class Softmax(SoftmaxSpec, _Activation):
     """y_i = exp(x_i) / sum_j exp(x_j) along `dim` (None: torch's legacy choice)."""
 
     def function(self, x):
-        return F.softmax(x, dim=self.softmax_dim(x.ndim))
+        return F.softmax(x, dim=check_dim(self, x, self.softmax_dim(x.ndim)))

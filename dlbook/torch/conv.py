@@ -21,6 +21,6 @@ class Conv2d(Conv2dSpec, Module):
     def forward(self, x):
         check_shape(self, x, (None, self.in_channels, None, None))
         check_window_fits(self, x, self.kernel_size, self.padding)
-        check_floating(self, x)
+        check_floating(self, x, dtype=self.weight.dtype)
         check_finite(self, x, is_finite(x))
         return self._keep(F.conv2d(self._track(x), self.weight, self.bias, self.stride, self.padding))

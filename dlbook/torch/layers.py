@@ -3,12 +3,13 @@
 Same names, arguments, parameters and state_dict keys as the NumPy reference and torch.nn;
 an independent implementation (parity tests compare the two)."""
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
 from ..core.errors import (
-    ShapeError,
     check_axis_range,
+    check_batch_statistics,
     check_finite,
     check_floating,
     check_last_dim,
@@ -26,7 +27,7 @@ class Linear(LinearSpec, Module):
 
     def forward(self, x):
         check_last_dim(self, x, self.in_features)
-        check_floating(self, x)
+        check_floating(self, x, dtype=self.weight.dtype)
         check_finite(self, x, is_finite(x))
         return self._keep(F.linear(self._track(x), self.weight, self.bias))
 
@@ -36,11 +37,13 @@ class Dropout(DropoutSpec, Module):
     so both backends drop the same units; y = x in eval mode."""
 
     def forward(self, x):
+        check_floating(self, x)
         x = self._track(x)
         if not self.training or self.p == 0.0:
             return self._keep(x * 1)
         keep = 1.0 - self.p
-        mask = torch.from_numpy(self.generator.random(tuple(x.shape)) < keep).to(device=x.device, dtype=x.dtype)
+        drawn = np.asarray(self.generator.random(tuple(x.shape)) < keep)
+        mask = torch.from_numpy(drawn).to(device=x.device, dtype=x.dtype)
         scaled_mask = mask / keep if keep > 0 else mask
         return self._keep(x * scaled_mask)
 
@@ -52,16 +55,16 @@ class _BatchNorm(Module):
     def forward(self, x):
         check_ndim(self, x, self.allowed_ndim, layout=self.layout)
         check_size(self, x, 1, self.num_features, name="channels")
+        check_floating(self, x, dtype=self.state_dtype())
         check_finite(self, x, is_finite(x))
-        if self.training and x.numel() // self.num_features <= 1:
-            raise ShapeError(f"{self.short_repr()} expected more than 1 value per channel when training, "
-                             f"got input of shape {tuple(x.shape)}")
+        use_batch_stats = self.training or self.running_mean is None
+        if use_batch_stats:
+            check_batch_statistics(self, x, self.training)
         factor = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats:
             self.num_batches_tracked.add_(1)
             if self.momentum is None:
                 factor = 1.0 / float(self.num_batches_tracked)
-        use_batch_stats = self.training or self.running_mean is None
         return self._keep(F.batch_norm(
             self._track(x), self.running_mean, self.running_var, self.weight, self.bias,
             use_batch_stats, factor, self.eps))

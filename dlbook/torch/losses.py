@@ -2,24 +2,44 @@
 
 loss = loss_fn(input, target); loss_fn.backward() returns dL/d(input)."""
 
+import math
+
 import torch.nn.functional as F
 
-from ..core.errors import check_class_target, check_finite, check_ndim, check_same_shape
+from ..core.errors import (
+    check_broadcastable,
+    check_class_target,
+    check_class_weight,
+    check_finite,
+    check_floating,
+    check_ndim,
+    check_real,
+    check_same_shape,
+    check_something_to_average,
+)
 from ..core.specs import BCEWithLogitsLossSpec, CrossEntropyLossSpec, LossSpec
 from .module import Module
-from .tensor import asarray, is_finite
+from .tensor import is_finite
 
 
 class _Loss(Module):
     """What every loss does besides its formula; the arguments and buffers are the specs'."""
 
-    def _check_input(self, input):
+    def _check_input(self, input, dtype=None):
+        check_floating(self, input, dtype=dtype)
         check_finite(self, input, is_finite(input))
 
+    def _check_target(self, input, target):
+        """A target of the input's shape, real and finite (read in the input's dtype)."""
+        check_same_shape(self, input, target)
+        check_real(self, target)
+        check_finite(self, target, is_finite(target), what="target")
+        if self.reduction == "mean":
+            check_something_to_average(self, input.numel())
+
     def backward(self, grad_out=1.0):
-        """dL/d(input) for the last forward call (grad_out = dL/dloss, 1 by default)."""
-        if self.reduction == "none":
-            check_same_shape(self, self._output, asarray(grad_out))
+        """dL/d(input) for the last forward call (grad_out = dL/dloss, 1 by default; with reduction='none'
+        one per element, of the loss's shape)."""
         return super().backward(grad_out)
 
 
@@ -28,8 +48,7 @@ class MSELoss(LossSpec, _Loss):
 
     def forward(self, input, target):
         self._check_input(input)
-        check_same_shape(self, input, target)
-        check_finite(self, target, is_finite(target), what="target")
+        self._check_target(input, target)
         return self._keep(F.mse_loss(self._track(input), target.to(input.dtype), reduction=self.reduction))
 
 
@@ -38,8 +57,10 @@ class BCEWithLogitsLoss(BCEWithLogitsLossSpec, _Loss):
 
     def forward(self, input, target):
         self._check_input(input)
-        check_same_shape(self, input, target)
-        check_finite(self, target, is_finite(target), what="target")
+        self._check_target(input, target)
+        for name in ("weight", "pos_weight"):
+            if getattr(self, name) is not None:
+                check_broadcastable(self, getattr(self, name), input.shape, name)
         return self._keep(F.binary_cross_entropy_with_logits(
             self._track(input), target.to(input.dtype), self.weight, reduction=self.reduction,
             pos_weight=self.pos_weight))
@@ -50,14 +71,20 @@ class CrossEntropyLoss(CrossEntropyLossSpec, _Loss):
     (N, d1, ...) or class probabilities (like x)."""
 
     def forward(self, input, target):
-        self._check_input(input)
+        self._check_input(input, dtype=None if self.weight is None else self.weight.dtype)
         check_ndim(self, input, (2, 3, 4, 5), layout="(N, C) or (N, C, d1, ...)")
+        if self.weight is not None:
+            check_class_weight(self, self.weight, input.shape[1])
+        mean = self.reduction == "mean"
         if target.is_floating_point():
             check_same_shape(self, input, target)
+            check_finite(self, target, is_finite(target), what="target")
+            if mean:
+                check_something_to_average(self, input.shape[0] * math.prod(input.shape[2:]))
             target = target.to(input.dtype)
         else:
-            check_class_target(self, input, target, self.ignore_index)
-        weight = None if self.weight is None else self.weight.to(input.dtype)
+            check_class_target(self, input, target, self.ignore_index, need_one=mean)
+            target = target.long()                       # any integer dtype holds class indices (torch: int64)
         return self._keep(F.cross_entropy(
-            self._track(input), target, weight, ignore_index=self.ignore_index, reduction=self.reduction,
+            self._track(input), target, self.weight, ignore_index=self.ignore_index, reduction=self.reduction,
             label_smoothing=self.label_smoothing))

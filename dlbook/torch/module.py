@@ -5,10 +5,18 @@ backward(dy) runs autograd over that layer's own graph only, adds dL/dparameter
 into `param.grad` and returns dL/dx. So a chapter can call model.backward(dy)
 as with the NumPy reference, and loss.backward() through the whole model
 still works (DistributedDataParallel relies on it).
+
+Calling a layer checks its arguments (torch tensors, not lists or NumPy arrays, as torch.nn's layers
+require); backward runs once per forward and takes dL/dy of the output's shape, with the NumPy
+reference's messages (dlbook.core.errors).
 """
 
+from collections.abc import Mapping
+
+import numpy as np
 import torch
 
+from ..core.errors import BACKWARD_DONE, NO_FORWARD, NO_GRAPH, check_array, check_backward_ready, check_grad_out
 from .tensor import asarray
 
 Parameter = torch.nn.Parameter
@@ -19,6 +27,24 @@ class Module(torch.nn.Module):
 
     def __init__(self):                            # torch.nn.Module takes (*args, **kwargs): keep the
         super().__init__()                         # NumPy backend's signature, Module()
+
+    def __call__(self, *args, **kwargs):
+        """torch.nn.Module's call, after checking that the arrays given are torch tensors; forgets the graph
+        of the previous forward (a failed forward leaves none to backpropagate)."""
+        for value in args:
+            if type(value) is not torch.Tensor:
+                check_array(self, value, torch.Tensor, "a torch.Tensor")
+        self.__dict__.pop("_output", None)
+        return super().__call__(*args, **kwargs)
+
+    def _graph_state(self):
+        """NO_FORWARD, BACKWARD_DONE, NO_GRAPH (forward under no_grad) or None: ready for backward."""
+        output = self.__dict__.get("_output", NO_FORWARD)
+        if output is None:
+            return BACKWARD_DONE
+        if isinstance(output, torch.Tensor) and not output.requires_grad:
+            return NO_GRAPH
+        return output if isinstance(output, str) else None
 
     def _track(self, x):
         """Make x a leaf that requires grad (unless it already carries a graph); keep it for backward."""
@@ -34,10 +60,10 @@ class Module(torch.nn.Module):
 
     def backward(self, grad_out):
         """Given dL/d(output), add dL/d(parameters) into .grad and return dL/d(input)."""
-        if getattr(self, "_output", None) is None or not self._output.requires_grad:
-            raise RuntimeError(f"{self.short_repr()}.backward() needs a forward pass in training (with grad)")
-        params = [p for p in self.parameters() if p.requires_grad]
+        check_backward_ready(self, self._graph_state())
         grad_out = asarray(grad_out, dtype=self._output.dtype)
+        check_grad_out(self, grad_out, self._output.shape)
+        params = [p for p in self.parameters() if p.requires_grad]
         grads = torch.autograd.grad(self._output, [self._input, *params], grad_out, allow_unused=True)
         for param, grad in zip(params, grads[1:]):
             if grad is None:
@@ -59,8 +85,11 @@ class Module(torch.nn.Module):
         self.register_buffer(name, None if values is None else asarray(values))
 
     def load_state_dict(self, state_dict, strict=True, assign=False):
-        """As torch, and NumPy arrays (e.g. from the NumPy backend) are accepted too."""
-        state_dict = {key: torch.as_tensor(value) for key, value in state_dict.items()}
+        """As torch, and NumPy arrays (e.g. from the NumPy backend) and lists are accepted too; torch's
+        errors name every missing, unexpected and mis-shaped key."""
+        if isinstance(state_dict, Mapping):
+            state_dict = {key: torch.as_tensor(value) if isinstance(value, (np.ndarray, np.generic, list)) else value
+                          for key, value in state_dict.items()}
         return super().load_state_dict(state_dict, strict=strict, assign=assign)
 
     def short_repr(self):
@@ -71,9 +100,15 @@ class Module(torch.nn.Module):
 class Sequential(torch.nn.Sequential, Module):
     """Modules applied in order: forward left to right, backward right to left (torch.nn.Sequential)."""
 
+    def forward(self, input):
+        return self._keep(super().forward(input))
+
     def backward(self, grad_out):                  # dL/dy flows back through every layer
+        check_backward_ready(self, self._graph_state())
+        check_grad_out(self, grad_out, self._output.shape)
         for module in reversed(self._modules.values()):
             grad_out = module.backward(grad_out)
+        self._output = None                         # one backward per forward, as every layer's
         return grad_out
 
     def short_repr(self):

@@ -14,7 +14,16 @@ import warnings
 
 import torch
 
-from ..core.errors import check_exact_shape, check_finite, check_floating, check_ndim, check_sequence, layer_name
+from ..core.errors import (
+    check_array,
+    check_backward_ready,
+    check_exact_shape,
+    check_finite,
+    check_floating,
+    check_ndim,
+    check_sequence,
+    check_time_steps,
+)
 from ..core.specs import STATE_AXES, GRUSpec, LastTimeStepSpec, LSTMSpec, RNNSpec
 from .module import Module
 from .tensor import asarray, is_finite
@@ -34,6 +43,7 @@ class _Recurrent(Module):
         else:
             states = self._unpack_hx(hx)
             for name, state in zip(self.state_names, states):
+                check_array(self, state, torch.Tensor, "a torch.Tensor", what=name)
                 check_exact_shape(self, state, expected, what=name, meaning=STATE_AXES)
             states = [asarray(state, dtype=x.dtype) for state in states]
         if torch.is_grad_enabled():
@@ -48,7 +58,7 @@ class _Recurrent(Module):
         """input (N, T, D) (batch_first=False: (T, N, D)); hx (num_layers, N, H) or None (zeros).
         Returns (out, h_n): out (N, T, H), the last layer's h_t at every step; h_n (num_layers, N, H)."""
         check_sequence(self, input, self.input_size, self.batch_first)
-        check_floating(self, input)
+        check_floating(self, input, dtype=self.weight_ih_l0.dtype)
         check_finite(self, input, is_finite(input))
         x = self._track(input)
         self._initial = self._initial_states(hx, x)
@@ -67,8 +77,7 @@ class _Recurrent(Module):
     def _backward(self, grad_out, grad_final_states):
         """Autograd from out and the final states (those with a gradient given) back to the input, hx and
         the parameters."""
-        if getattr(self, "_output", None) is None or not self._output.requires_grad:
-            raise RuntimeError(f"{layer_name(self)}.backward() needs a forward pass in training (with grad)")
+        check_backward_ready(self, self._graph_state())
         outputs, grads = [], []
         for name, y, dy in zip(("grad_out", "grad_h_n", "grad_c_n"), (self._output, *self._final),
                                (grad_out, *grad_final_states)):
@@ -149,5 +158,6 @@ class LastTimeStep(LastTimeStepSpec, Module):
     def forward(self, input):
         out = input[0] if isinstance(input, tuple) else input
         check_ndim(self, out, (3,), layout="(N, T, H)" if self.batch_first else "(T, N, H)")
+        check_time_steps(self, out, self.batch_first)
         out = self._track(out)
         return self._keep(out[:, -1] if self.batch_first else out[-1])
