@@ -31,6 +31,26 @@ def test_layer_backward_matches_finite_differences(dl, case):
     assert max(report.values()) < TOL, report
 
 
+@pytest.mark.parametrize("case", params([case for case in LAYERS if returns_states(case)]))
+def test_gradcheck_takes_a_recurrent_layers_tuple_output_and_checks_each_output(dl, case):
+    report = gradcheck_report(case.build(dl), input_shape=case.input_shape)
+    n_outputs = 3 if case.cls == "LSTM" else 2                     # out, h_n (and c_n)
+    assert {key.rsplit(" via output ", 1)[1] for key in report} == {str(k) for k in range(n_outputs)}
+    assert max(report.values()) < TOL, report
+
+
+class RNNWithoutTheFinalStatesGradient(dl_numpy.RNN):
+    """A backward that drops dL/dh_n: right through `out`, wrong through the final state."""
+
+    def backward(self, grad_out, grad_h_n=None):
+        return super().backward(grad_out, None)
+
+
+def test_gradcheck_of_a_tuple_output_catches_a_wrong_gradient_through_one_output():
+    report = gradcheck_report(RNNWithoutTheFinalStatesGradient(3, 4, seed=0), input_shape=(2, 5, 3))
+    assert report["input via output 0"] < TOL and report["input via output 1"] > WRONG
+
+
 def test_gradcheck_checks_every_parameter_of_a_model(dl):
     model = dl.Sequential(dl.Linear(4, 8, seed=0), dl.BatchNorm1d(8), dl.ReLU(), dl.Linear(8, 3, seed=2))
     report = gradcheck_report(model, input_shape=(6, 4))
