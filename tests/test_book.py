@@ -122,6 +122,42 @@ def test_every_toc_entry_has_a_page(book):
     assert not missing, f"no HTML page for toc entries {missing}"
 
 
+def chapter_pages(book) -> list[Path]:
+    return sorted(book.html_dir.glob("chapters/[0-9][0-9]_*.html"))
+
+
+def test_bibliography_lists_the_cited_works(book):
+    """Every {cite} resolved (-W makes a missing key an error); the page lists what the chapters cite."""
+    page = (book.html_dir / "chapters" / "bibliography.html").read_text()
+    entries = re.findall(r'<div class="citation" id="id\d+"', page)
+    assert len(entries) >= 30, f"the bibliography page lists {len(entries)} entries"
+    citing = [p.name for p in chapter_pages(book) if "bibliography.html#" in p.read_text()]
+    assert len(citing) >= 8, f"only {citing} link to the bibliography"
+
+
+def test_glossary_and_notation_pages(book):
+    glossary = (book.html_dir / "chapters" / "glossary.html").read_text()
+    terms = re.findall(r'<dt id="term-', glossary)
+    assert len(terms) >= 50 and '<dl class="simple glossary' in glossary, f"{len(terms)} glossary terms"
+    assert 'href="chapters/glossary.html#term-' in (book.html_dir / "intro.html").read_text()  # {term} resolves
+    notation = (book.html_dir / "chapters" / "notation.html").read_text()
+    assert notation.count("<table") >= 4 and "First appears" in notation
+
+
+def test_exercise_solutions_are_executed_and_hidden(book):
+    """Each chapter has solutions, each one a dropdown, and the gated ones hold executed code cells."""
+    problems = []
+    for page in chapter_pages(book):
+        html = page.read_text()
+        solutions = re.findall(r'<div class="([^"]*\bsolution\b[^"]*)"', html)
+        if not solutions:
+            problems.append(f"{page.name}: no solution")
+        problems += [f"{page.name}: solution without dropdown ({c})" for c in solutions if "dropdown" not in c]
+        if "solution" in html and 'class="cell docutils container"' not in html.split('class="solution', 1)[-1]:
+            problems.append(f"{page.name}: no code cell inside or after the first solution")
+    assert not problems, problems
+
+
 # ------------------------------------------------------------------------------------------
 # Static check: nothing in the built HTML points a browser off the machine
 
@@ -421,6 +457,21 @@ def test_every_static_explorer_moves(visits):
 def test_every_page_has_a_screenshot(visits):
     missing = [path for path, v in visits.items() if not (v.screenshot and v.screenshot.is_file())]
     assert not missing, f"no screenshot for {missing}"
+
+
+@pytest.mark.browser
+def test_a_solution_opens_on_a_click(server, browser):
+    """sphinx-togglebutton hides a solution's prose and code until its title is clicked."""
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(server + "chapters/01_neurons.html", wait_until="load")
+    solution = page.locator("div.solution").first
+    code = solution.locator("div.cell").first
+    hidden_at_first = not code.is_visible()
+    solution.locator(".admonition-title").first.click()
+    code.wait_for(state="visible", timeout=2000)
+    context.close()
+    assert hidden_at_first, "the solution's code shows before its toggle is clicked"
 
 
 # The explorer check itself, on a hand-made explorer and on a broken one, so that it is known
