@@ -136,3 +136,35 @@ def test_distill_moves_the_student_towards_the_teacher(dl):
     q = reuse.soft_targets(teacher_logits, 2.0).astype(np.float64)
     floor = -4.0 * (q * np.log(q)).sum(axis=1).mean()                   # T^2 H(q): the loss at student = teacher
     assert after - floor < 0.5 * (before - floor)                       # the KL divergence at least halves
+
+
+def test_trainable_parameters_counts_only_the_unfrozen_numbers(dl):
+    pretrained = models.digits_cnn(dl, channels=(4, 8), hidden=None, n_classes=5, seed=0)
+    assert reuse.trainable_parameters(reuse.transfer_model(dl, pretrained, 3)) == 32 * 3 + 3
+    assert reuse.trainable_parameters(pretrained) == (4 * 9 + 4) + (8 * 4 * 9 + 8) + (32 * 5 + 5)
+
+
+def test_transfer_comparison_scores_four_networks_per_seed(dl):
+    X, y = digits_like(30)
+    y = y % 3
+    def build(seed):
+        return models.digits_cnn(dl, channels=(2, 4), hidden=None, n_classes=3, seed=seed)
+    scores = reuse.transfer_comparison(dl, build(9), build, X, y, (X, y), per_class=2, seeds=(0, 1), epochs=1,
+                                       lr=1e-3, head_lr=1e-2, body_lr=1e-4, batch_size=6)
+    assert list(scores) == ["frozen, pretrained", "frozen, random", "from scratch", "fine-tuned"]
+    assert all(values.shape == (2,) and ((0 <= values) & (values <= 1)).all() for values in scores.values())
+
+
+def test_distillation_comparison_scores_labels_and_every_temperature(dl):
+    X, y = digits_like(30)
+    teacher = models.digits_cnn(dl, channels=(2, 4), hidden=None, seed=0)
+    scores = reuse.distillation_comparison(dl, teacher, lambda seed: models.mlp(dl, (64, 8, 10), seed=seed), X, y,
+                                           (X, y), per_class=2, seeds=(0,), temperatures=(1, 4), epochs=1, lr=1e-2)
+    assert list(scores) == ["labels", "T = 1", "T = 4"] and scores["T = 4"].shape == (1,)
+
+
+def test_a_model_that_just_ran_forward_can_be_transferred(dl):
+    pretrained = models.digits_cnn(dl, channels=(2, 4), hidden=None, n_classes=5, seed=0)
+    pretrained(dl.asarray(digits_like(4)[0]))                           # torch: a graph hangs on every layer
+    model = reuse.transfer_model(dl, pretrained, 3)
+    assert reuse.trainable_parameters(model) == 16 * 3 + 3

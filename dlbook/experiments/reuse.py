@@ -9,8 +9,10 @@ this module imports no backend. The chapter's four experiments, on the 8x8 digit
     body_and_head        a Sequential's feature extractor (every layer but the last) and its head
     transfer_model       the pretrained body, frozen or not, under a new head for new classes
     fine_tuning_groups   optimizer parameter groups: the body at a smaller learning rate than the head
+    transfer_comparison  frozen pretrained / frozen random / from scratch / fine-tuned, on a few examples
     soft_targets         softmax(z / T) of a teacher's logits, the targets of distillation
     DistillationLoss     T^2 CE(softmax(z_s / T), q): Hinton et al.'s soft-target loss (scaled by T^2)
+    distillation_comparison  a student trained on labels vs on a teacher's soft targets, same images
 """
 
 import copy
@@ -19,7 +21,7 @@ import numpy as np
 
 from .. import backend_of
 from ..augmentation import augment
-from ..train import evaluate, fit
+from ..train import evaluate, fit, predict
 
 
 def few_per_class(X, y, per_class, seed=0):
@@ -66,7 +68,8 @@ def accuracy(model, X, y, flatten=False):
     return evaluate(model, dl.CrossEntropyLoss(), inputs, y)["accuracy"]
 
 
-def augmentation_accuracies(build, X, y, validation_sets, augmentations, seeds, *, epochs, lr, flatten=False):
+def augmentation_accuracies(build, X, y, validation_sets, augmentations, seeds, *, epochs, lr, batch_size=32,
+                            flatten=False):
     """For every augmentation (name -> augment's keywords) and seed: build(seed) trained with Adam(lr) by
     fit_augmented on (X, y), scored on every validation set (name -> (X_val, y_val)).
     Returns {augmentation name: {validation name: (len(seeds),) accuracies}}."""
@@ -76,8 +79,8 @@ def augmentation_accuracies(build, X, y, validation_sets, augmentations, seeds, 
         for seed in seeds:
             model = build(seed)
             optimizer = backend_of(model).Adam(model.parameters(), lr=lr)
-            fit_augmented(model, optimizer, X, y, epochs=epochs, augmentation=augmentation, seed=seed,
-                          flatten=flatten)
+            fit_augmented(model, optimizer, X, y, epochs=epochs, augmentation=augmentation, batch_size=batch_size,
+                          seed=seed, flatten=flatten)
             for set_name, (X_val, y_val) in validation_sets.items():
                 per_set[set_name].append(accuracy(model, X_val, y_val, flatten=flatten))
         scores[name] = {set_name: np.array(values) for set_name, values in per_set.items()}
@@ -96,10 +99,21 @@ def transfer_model(dl, pretrained, n_classes, *, freeze=True, seed=0):
     """A copy of pretrained's body (its layers and weights) under a new Linear head for n_classes, drawn
     from seed; freeze=True freezes the body with requires_grad_(False), so that only the head learns.
     The body is deep-copied: training the new model leaves `pretrained` as it was."""
-    body, head = body_and_head(copy.deepcopy(pretrained))
+    body, head = body_and_head(copy_model(pretrained))
     if freeze:
         body.requires_grad_(False)
     return dl.Sequential(*body, dl.Linear(head.in_features, n_classes, seed=seed))
+
+
+def copy_model(model):
+    """A deep copy of model with its weights, without what its last forward kept for backward (on the torch
+    backend a graph, which cannot be copied): those values become None in the copy."""
+    memo = {}
+    for module in model.modules():
+        for value in vars(module).values():
+            if getattr(value, "is_leaf", True) is False:           # a tensor inside an autograd graph
+                memo[id(value)] = None
+    return copy.deepcopy(model, memo)
 
 
 def fine_tuning_groups(model, body_lr, head_lr):
@@ -149,3 +163,60 @@ def distill(student, teacher_logits, X, *, temperature, epochs, lr, batch_size=3
     fit(student, DistillationLoss(dl, temperature), dl.Adam(student.parameters(), lr=lr), X,
         soft_targets(teacher_logits, temperature), epochs=epochs, batch_size=batch_size, seed=seed, progress=False)
     return student
+
+
+def transfer_comparison(dl, pretrained, build, X_new, y_new, validation, *, per_class, seeds, epochs, lr, head_lr,
+                        body_lr, batch_size=10):
+    """The chapter's transfer experiment: for every seed, `per_class` images of every new class (few_per_class
+    with that seed) train four networks of the same shape, all with Adam, scored on validation = (X_val, y_val):
+
+        'frozen, pretrained'   pretrained's body frozen, a new head (head_lr)
+        'frozen, random'       build(seed)'s untrained body frozen, a new head (head_lr): features that know nothing
+        'from scratch'         build(seed), every layer trained (lr)
+        'fine-tuned'           pretrained's body at body_lr and a new head at head_lr (fine_tuning_groups)
+
+    build(seed) makes the network for the new classes. Returns {name: (len(seeds),) accuracies}."""
+    n_classes = len(np.unique(y_new))
+    scores = {name: [] for name in ("frozen, pretrained", "frozen, random", "from scratch", "fine-tuned")}
+    for seed in seeds:
+        X_few, y_few = few_per_class(X_new, y_new, per_class, seed=seed)
+        runs = {
+            "frozen, pretrained": (transfer_model(dl, pretrained, n_classes, seed=seed), None),
+            "frozen, random": (transfer_model(dl, build(seed), n_classes, seed=seed), None),
+            "from scratch": (build(seed), lr),
+            "fine-tuned": (transfer_model(dl, pretrained, n_classes, freeze=False, seed=seed), "groups"),
+        }
+        for name, (model, setting) in runs.items():
+            if setting == "groups":
+                optimizer = dl.Adam(fine_tuning_groups(model, body_lr, head_lr), lr=head_lr)
+            else:
+                optimizer = dl.Adam(model.parameters(), lr=head_lr if setting is None else setting)
+            fit_augmented(model, optimizer, X_few, y_few, epochs=epochs, batch_size=batch_size, seed=seed)
+            scores[name].append(accuracy(model, *validation))
+    return {name: np.array(values) for name, values in scores.items()}
+
+
+def trainable_parameters(model):
+    """How many numbers training changes: the sizes of the parameters with requires_grad."""
+    return sum(int(np.prod(parameter.shape)) for parameter in model.parameters() if parameter.requires_grad)
+
+
+def distillation_comparison(dl, teacher, build_student, X_train, y_train, validation, *, per_class, seeds,
+                            temperatures, epochs, lr, batch_size=32):
+    """For every seed, `per_class` images of every class (few_per_class) train the student build_student(seed)
+    (an MLP on flattened images) on their labels ('labels') and, for every T in temperatures, on the
+    teacher's soft targets at T ('T = 4', ...). Returns {name: (len(seeds),) accuracies on validation}."""
+    scores = {"labels": [], **{f"T = {temperature:g}": [] for temperature in temperatures}}
+    for seed in seeds:
+        X_few, y_few = few_per_class(X_train, y_train, per_class, seed=seed)
+        student = build_student(seed)
+        fit_augmented(student, dl.Adam(student.parameters(), lr=lr), X_few, y_few, epochs=epochs,
+                      batch_size=batch_size, seed=seed, flatten=True)
+        scores["labels"].append(accuracy(student, *validation, flatten=True))
+        teacher_logits = predict(teacher, X_few)
+        for temperature in temperatures:
+            student = build_student(seed)
+            distill(student, teacher_logits, X_few.reshape(len(X_few), -1), temperature=temperature, epochs=epochs,
+                    lr=lr, batch_size=batch_size, seed=seed)
+            scores[f"T = {temperature:g}"].append(accuracy(student, *validation, flatten=True))
+    return {name: np.array(values) for name, values in scores.items()}
