@@ -9,6 +9,7 @@ import pytest
 
 from dlbook.experiments import transformers as tr
 from dlbook.language_models import gpt
+from dlbook.models import mlp_language_model
 
 
 @pytest.mark.parametrize("d", [4, 64, 256])
@@ -69,7 +70,7 @@ def test_the_mlp_language_model_maps_fixed_windows_to_next_token_logits(dl):
     ids = np.tile(np.arange(6), 100)
     contexts, targets = tr.fixed_windows(ids, 3)
     assert np.array_equal(contexts[5], ids[5:8]) and targets[5] == ids[8]
-    model = tr.mlp_language_model(dl, 6, context_length=3, embedding_dim=4, hidden_size=16)
+    model = mlp_language_model(dl, 6, context_length=3, embedding_dim=4, hidden_size=16)
     before = tr.mlp_nll(model, ids, 3)
     tr.train_mlp_language_model(model, ids, 3, batch_size=32, steps=60, lr=1e-2)
     assert abs(before - math.log(6)) < 0.5 and tr.mlp_nll(model, ids, 3) < 0.2

@@ -6,7 +6,8 @@ a GPT trained on token ids against the bigram and MLP baselines, induction heads
 - permutation_gap(forward, x, permutation): how far forward(x[:, perm]) is from forward(x)[:, perm].
 - train_language_model(model, ids, ...): AdamW on random next-token windows (a GPT: ids (N, T) -> (N, T, V)),
   next_token_nll(model, ids, ...): its mean NLL per token on a text, in nats.
-- mlp_language_model(dl, ...) and train_mlp_language_model: Bengio et al.'s fixed-window MLP baseline.
+- train_mlp_language_model and mlp_nll: the same budget for the previous chapter's MLP language model
+  (dlbook.models.mlp_language_model, Bengio et al.'s fixed window of embeddings).
 - attention_maps(model, ids): every layer's per-head attention weights of a dlbook.language_models.gpt.
 - repeated_random_sequences, induction_experiment: the induction-head result of Olsson et al. (2022).
 - block_parameter_count(layer) and transformer_parameter_estimate(d_model, num_layers): about 12 d^2 per block.
@@ -139,14 +140,6 @@ def next_token_nll(model, ids, context_length, max_windows=None):
 
 
 # --- the MLP baseline ----------------------------------------------------------------------------------------
-
-def mlp_language_model(dl, vocab_size, context_length=8, embedding_dim=16, hidden_size=128, *, seed=0):
-    """Bengio et al.'s (2003) MLP language model: the last context_length ids, embedded, side by side,
-    through a tanh hidden layer to the next token's logits. ids (N, context_length) -> logits (N, vocab_size)."""
-    return dl.Sequential(dl.Embedding(vocab_size, embedding_dim, seed=seed), dl.Flatten(),
-                         dl.Linear(context_length * embedding_dim, hidden_size, seed=seed + 1), dl.Tanh(),
-                         dl.Linear(hidden_size, vocab_size, seed=seed + 2))
-
 
 def fixed_windows(ids, context_length):
     """Every position of ids with context_length ids before it: (contexts (L - c, c), targets (L - c,))."""

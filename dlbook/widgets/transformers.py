@@ -21,6 +21,7 @@ LETTERS = "abcdefghijklmnop"                  # the 16 tokens of the induction t
 SENTENCE = "pig" + "jacob" * 2 + "mn"          # a segment of 5 distinct letters, twice
 IDS = np.array([LETTERS.index(character) for character in SENTENCE])
 SEGMENT_START, SEGMENT_LENGTH = 3, 5
+TICKS = [0, 3, 8, 13]                          # where "pig", the two copies of "jacob" and "mn" begin
 
 
 def induction_target(query):
@@ -43,7 +44,7 @@ class AttentionExplorer(Explorer):
     GRID = {
         "layer": [1, 2],
         "head": [1, 2],
-        "query": [8, 9, 10, 11],
+        "query": [8, 10, 11],
     }
     LABELS = {"layer": "layer", "head": "head", "query": "query position"}
     DEFAULTS = {"layer": 2}
@@ -62,13 +63,13 @@ class AttentionExplorer(Explorer):
 
     def render(self, result, layer, head, query):
         figure, (matrix_axes, bar_axes) = self.new_figure(ncols=2)
-        figure.subplots_adjust(left=0.07, right=0.98, bottom=0.17, top=0.86, wspace=0.25)
+        figure.subplots_adjust(left=0.07, right=0.97, bottom=0.17, top=0.84, wspace=0.25)
         positions = np.arange(len(SENTENCE))
         matrix_axes.imshow(result["weights"], cmap="Blues", vmin=0, vmax=1)
         matrix_axes.axhline(query - 0.5, color="tab:red", linewidth=1)
         matrix_axes.axhline(query + 0.5, color="tab:red", linewidth=1)
-        matrix_axes.set_xticks(positions, list(SENTENCE), fontsize=6)
-        matrix_axes.set_yticks(positions, list(SENTENCE), fontsize=6)
+        matrix_axes.set_xticks(TICKS)
+        matrix_axes.set_yticks(TICKS)
         matrix_axes.set(xlabel="key (attended) position", ylabel="query position",
                         title=f"layer {layer}, head {head}: all queries")
         colors = ["0.6"] * len(SENTENCE)
@@ -79,7 +80,7 @@ class AttentionExplorer(Explorer):
         bar_axes.set_xticks(positions, list(SENTENCE), fontsize=7)
         bar_axes.set(ylim=(0, 1), xlabel="key position (green: the letter after the earlier copy)",
                      ylabel="attention weight",
-                     title=f"query {query} ('{SENTENCE[query]}', red): weight on green "
-                           f"{result['target_weight']:.2f}, on previous {result['previous_weight']:.2f}")
+                     title=f"query {query} ('{SENTENCE[query]}', red): {result['target_weight']:.2f} on green,\n"
+                           f"{result['previous_weight']:.2f} on the previous position")
         bar_axes.title.set_fontsize(9)
         return figure
