@@ -2,6 +2,7 @@
 
     import dlbook
     dl = dlbook.load()          # "numpy" (default) or "torch", from DLBOOK_BACKEND
+    dlbook.manual_seed(0)       # every layer built without seed= draws the same on every run
 
 Both backends export the same names with the same signatures, modelled on
 torch.nn and torch.optim.
@@ -9,6 +10,8 @@ torch.nn and torch.optim.
 
 import importlib
 import os
+
+from .core.init import manual_seed as manual_seed  # seed=None draws, both backends: dlbook.core.init's rule
 
 __version__ = "0.1.0"
 

@@ -3,19 +3,51 @@ same initial weights on both backends. Defaults follow torch.nn.init.
 
 Each function returns a NumPy array of `shape`; the backends' `xavier_uniform`
 etc. fill a Parameter or array in place from these.
+
+Where randomness comes from (the rule of the whole package, both backends):
+
+- `seed=<int>` (every layer that draws: Linear, Conv2d, the RNNs, Dropout, ...; every init function):
+  a Generator of its own, `np.random.default_rng(seed)`: the same numbers whatever ran before.
+- `seed=None`: a Generator spawned from dlbook's one global Generator, in the order the layers are
+  built. `dlbook.manual_seed(s)` (also `dl.manual_seed`, as `torch.manual_seed`) re-seeds it, so a
+  notebook that calls it once at the top builds the same weights and draws the same dropout masks on
+  every run, and on both backends. Without it the global Generator starts from the OS's entropy: every
+  run differs. `np.random.seed` and `torch.manual_seed` do not reach it (NumPy's legacy global state and
+  torch's generator are not dlbook's); manual_seed also seeds torch's generator when torch is imported,
+  for a notebook's own torch code.
 """
 
 import math
+import sys
 
 import numpy as np
+
+_global_generator = np.random.default_rng()
+
+
+def manual_seed(seed):
+    """Seed dlbook's global Generator, from which every layer and init function built with seed=None
+    draws (weights, dropout masks), on both backends; and torch's generator, when torch is imported.
+    Returns dlbook's Generator."""
+    global _global_generator
+    _global_generator = np.random.default_rng(seed)
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        torch.manual_seed(seed)
+    return _global_generator
 
 _LINEAR_FAMILY = ("linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
                   "conv_transpose3d", "sigmoid")
 
 
 def generator(seed=None):
-    """np.random.Generator for `seed` (an int, None, or a Generator passed through)."""
-    return seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    """np.random.Generator for `seed`: an int (its own Generator), a Generator (passed through), or None
+    (a Generator spawned from dlbook's global one: see manual_seed)."""
+    if isinstance(seed, np.random.Generator):
+        return seed
+    if seed is None:
+        return _global_generator.spawn(1)[0]
+    return np.random.default_rng(seed)
 
 
 def fan_in_and_fan_out(shape):

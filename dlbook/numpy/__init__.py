@@ -5,7 +5,7 @@ Never imports torch. Exports the same names, with the same signatures, as dlbook
 
 from .. import schedules
 from ..core.errors import NonFiniteError, ShapeError, TargetError
-from ..core.init import calculate_gain
+from ..core.init import calculate_gain, manual_seed
 from .activations import GELU, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
 from .attention import MultiheadAttention, ScaledDotProductAttention, scaled_dot_product_attention
 from .conv import Conv2d
@@ -44,6 +44,7 @@ __all__ = [
     "kaiming_uniform", "name", "no_grad", "normal", "ones", "schedules", "set_default_dtype", "to_numpy",
     "uniform", "xavier_normal", "xavier_uniform", "zeros",
 ]
+__all__ += ["manual_seed"]                                          # seed=None draws (dlbook.core.init)
 __all__ += ["GRU", "LSTM", "LastTimeStep", "RNN", "Residual"]      # sequence layers, residual blocks
 __all__ += ["AvgPool2d", "BatchNorm2d", "Conv2d", "Flatten", "MaxPool2d"]      # spatial layers
 __all__ += ["Embedding", "LayerNorm", "MultiheadAttention", "ScaledDotProductAttention",      # language models
