@@ -36,13 +36,13 @@ def test_the_builders_have_the_shapes_their_docstrings_give(dl):
 
 
 def test_a_wider_bottleneck_reconstructs_better(dl, split):
-    errors = gm.bottleneck_errors(dl, split, latent_dims=(2, 16), epochs=15, progress=False)
+    errors = gm.bottleneck_errors(dl, split, latent_dims=(2, 16), epochs=15, batch_size=64, progress=False)
     assert errors[16] < 0.8 * errors[2]
     assert 0 < errors[16] < errors[2] < 0.1
 
 
 def test_a_trained_autoencoder_beats_predicting_the_mean_image(split):
-    model = gm.train_autoencoder(dlbook.load("numpy"), split.X_train, 8, epochs=15)
+    model = gm.train_autoencoder(dlbook.load("numpy"), split.X_train, 8, epochs=15, batch_size=64)
     mean_image_error = np.mean((split.X_test - split.X_train.mean(axis=0)) ** 2)
     assert gm.reconstruction_error(model, split.X_test) < 0.6 * mean_image_error
 
@@ -50,7 +50,7 @@ def test_a_trained_autoencoder_beats_predicting_the_mean_image(split):
 def test_vae_training_lowers_the_negative_elbo_and_gives_a_positive_kl(split):
     reference = dlbook.load("numpy")
     untrained = vae(reference, 64, 2)
-    model, history = gm.train_vae(reference, split.X_train, epochs=15)
+    model, history = gm.train_vae(reference, split.X_train, epochs=15, batch_size=64)
     before, after = gm.negative_elbo(untrained, split.X_test), gm.negative_elbo(model, split.X_test)
     assert sum(after) < 0.7 * sum(before)
     assert after[1] > 0.1                                           # the code carries information

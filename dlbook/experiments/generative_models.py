@@ -42,7 +42,7 @@ def reconstruction_error(model, X):
     return float(np.mean((reconstruct(model, X) - np.asarray(X, np.float64)) ** 2))
 
 
-def train_autoencoder(dl, X, latent_dim, *, hidden=64, epochs=20, lr=1e-2, batch_size=128, seed=0):
+def train_autoencoder(dl, X, latent_dim, *, hidden=64, epochs=20, lr=1e-2, batch_size=256, seed=0):
     """An autoencoder 64 -> hidden -> latent_dim -> hidden -> 64 (dlbook.models.autoencoder) trained with
     Adam on BCEWithLogitsLoss(model(x), x) by dlbook.train.fit: returns the trained model."""
     model = autoencoder(dl, X.shape[1], latent_dim, hidden=hidden, seed=seed)
@@ -52,20 +52,24 @@ def train_autoencoder(dl, X, latent_dim, *, hidden=64, epochs=20, lr=1e-2, batch
     return model
 
 
+def train_bottlenecks(dl, X, latent_dims=(2, 4, 8, 16), progress=True, **train_kwargs):
+    """{latent_dim: an autoencoder trained on X with that bottleneck} (train_autoencoder, same seed)."""
+    widths = tqdm(latent_dims, desc="bottlenecks", leave=False) if progress and tqdm is not None else latent_dims
+    return {latent_dim: train_autoencoder(dl, X, latent_dim, **train_kwargs) for latent_dim in widths}
+
+
 def bottleneck_errors(dl, split, latent_dims=(2, 4, 8, 16), progress=True, **train_kwargs):
     """{latent_dim: test reconstruction error} of an autoencoder trained on split.X_train for each width."""
-    widths = tqdm(latent_dims, desc="bottlenecks", leave=False) if progress and tqdm is not None else latent_dims
-    return {latent_dim: reconstruction_error(train_autoencoder(dl, split.X_train, latent_dim, **train_kwargs),
-                                             split.X_test)
-            for latent_dim in widths}
+    models = train_bottlenecks(dl, split.X_train, latent_dims, progress, **train_kwargs)
+    return {latent_dim: reconstruction_error(model, split.X_test) for latent_dim, model in models.items()}
 
 
-def train_vae(dl, X, *, latent_dim=2, hidden=64, epochs=40, lr=3e-3, batch_size=128, seed=0):
+def train_vae(dl, X, *, latent_dim=2, hidden=64, kl_weight=None, epochs=30, lr=1e-2, batch_size=256, seed=0):
     """A VAE (dlbook.models.vae) trained by dlbook.train.fit on BCEWithLogitsLoss(model(x), x): the loss the
     loop sees is the reconstruction term per pixel; the Reparameterize layer adds kl_weight dKL/dh with
-    kl_weight = 1 / 64, so the gradient is that of the negative ELBO per pixel,
-    (sum over 64 pixels of the BCE + KL) / 64. Returns (model, history)."""
-    model = vae(dl, X.shape[1], latent_dim, hidden=hidden, seed=seed)
+    kl_weight = 1 / 64 (None), so the gradient is that of the negative ELBO per pixel,
+    (sum over 64 pixels of the BCE + KL) / 64; a larger kl_weight is a beta-VAE. Returns (model, history)."""
+    model = vae(dl, X.shape[1], latent_dim, hidden=hidden, kl_weight=kl_weight, seed=seed)
     optimizer = dl.Adam(model.parameters(), lr=lr)
     history = fit(model, dl.BCEWithLogitsLoss(), optimizer, X, X, epochs=epochs, batch_size=batch_size,
                   seed=seed, progress=False)
@@ -213,4 +217,5 @@ def gaussian_fit_samples(X, n, seed=0):
 
 __all__ = ["GANRun", "bottleneck_errors", "decode", "gaussian_fit_samples", "generated", "latent_grid",
            "latent_means", "negative_elbo", "reconstruct", "reconstruction_error", "reverse_trajectory",
-           "short_schedule", "sigmoid", "train_autoencoder", "train_diffusion", "train_gan", "train_vae"]
+           "short_schedule", "sigmoid", "train_autoencoder", "train_bottlenecks", "train_diffusion", "train_gan",
+           "train_vae"]

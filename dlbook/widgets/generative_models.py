@@ -30,6 +30,7 @@ from .explorer import Explorer
 LATENT_VALUES = [-2.0, -1.0, 0.0, 1.0, 2.0]                 # within 2 sigma of the prior N(0, I)
 DIFFUSION_STEPS = [200, 150, 100, 60, 30, 10, 0]           # t of x_t shown, T = 200 down to 0
 N_DIFFUSION_SAMPLES = 500
+DIFFUSION_TRAINING_STEPS = 1000                            # the chapter trains 1500: a looser ring, 1/3 faster
 
 
 @lru_cache(maxsize=1)
@@ -45,9 +46,10 @@ def trained_vae():
 @lru_cache(maxsize=1)
 def reverse_process():
     """{t: samples x_t (500, 2)} for t in DIFFUSION_STEPS: one reverse run (seed 1) of a DDPM noise predictor
-    trained once with the NumPy reference on 2000 samples of the eight-Gaussian mixture."""
+    trained once (1000 steps) with the NumPy reference on 2000 samples of the eight-Gaussian mixture."""
     X, _ = gaussian_mixture_circle(n=2000, seed=0)
-    model, schedule, _ = train_diffusion(reference, X, schedule=short_schedule(max(DIFFUSION_STEPS)), progress=False)
+    model, schedule, _ = train_diffusion(reference, X, n_steps=DIFFUSION_TRAINING_STEPS,
+                                         schedule=short_schedule(max(DIFFUSION_STEPS)), progress=False)
     return reverse_trajectory(noise_predictor(model, schedule), schedule, (N_DIFFUSION_SAMPLES, 2),
                               set(DIFFUSION_STEPS), seed=1)
 
@@ -72,11 +74,15 @@ class LatentSpaceExplorer(Explorer):
     def render(self, result, z1, z2):
         figure, (latent, digit) = self.new_figure(ncols=2)
         figure.subplots_adjust(left=0.09, right=0.97, bottom=0.16, top=0.86, wspace=0.25)
-        points = latent.scatter(*result["means"].T, c=result["labels"], cmap="tab10", vmin=-0.5, vmax=9.5, s=5)
-        figure.colorbar(points, ax=latent, ticks=range(10), label="class", fraction=0.05, pad=0.02)
+        means, labels = result["means"], result["labels"]
+        latent.scatter(*means.T, c=labels, cmap="tab10", vmin=-0.5, vmax=9.5, s=4)
+        for digit_class in range(10):                                # each class's label at its centre
+            latent.text(*np.median(means[labels == digit_class], axis=0), str(digit_class), fontsize=9,
+                        fontweight="bold", ha="center", va="center")
         latent.plot([z1], [z2], "k+", markersize=14, markeredgewidth=2)
-        latent.set(xlim=(-3, 3), ylim=(-3, 3), xlabel="z1", ylabel="z2", aspect="equal",
-                   title="test digits' means mu(x), by class")
+        latent.set(xlim=(-3, 3), ylim=(-3, 3), xticks=[-2, 0, 2], yticks=[-2, 0, 2], xlabel="z1", ylabel="z2",
+                   aspect="equal",
+                   title="test digits' means mu(x), by class (labels: medians)")
         digit.imshow(result["image"], cmap="gray_r", vmin=0, vmax=1)
         digit.set(xticks=[], yticks=[], title=f"decoded z = ({z1:g}, {z2:g})\nnearest test digit: a "
                                               f"{result['nearest_class']}")
