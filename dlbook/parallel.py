@@ -46,14 +46,11 @@ LOOPBACK = "127.0.0.1"
 
 def available_devices():
     """The torch devices of this machine in the order dlbook prefers them: every CUDA GPU
-    ('cuda:0', 'cuda:1', ...), then Apple's 'mps', then 'cpu' (always last, always there)."""
-    import torch
+    ('cuda:0', 'cuda:1', ...), then Apple's 'mps', then 'cpu' (always last, always there): the torch
+    backend's own list (dlbook.torch.tensor.available_devices), which DLBOOK_DEVICE is checked against."""
+    from .torch.tensor import available_devices as torch_available_devices
 
-    devices = [f"cuda:{index}" for index in range(torch.cuda.device_count())] if torch.cuda.is_available() else []
-    mps = getattr(torch.backends, "mps", None)
-    if mps is not None and mps.is_available():
-        devices.append("mps")
-    return devices + ["cpu"]
+    return torch_available_devices()
 
 
 def torch_device_with(dlbook_device=None):

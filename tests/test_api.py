@@ -236,13 +236,51 @@ def test_dlbook_device_variable_sets_the_torch_device_and_where_parameters_live(
     assert result.stdout.split() == ["cpu"] * 3
 
 
-@pytest.mark.parametrize("requested", ["cpu", "meta", "cuda:1"])
+def two_gpus_here(monkeypatch):
+    """Make torch report two CUDA GPUs and no MPS (no tensor is made on them): what DLBOOK_DEVICE is checked
+    against."""
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 2)
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: False)
+
+
+@pytest.mark.parametrize("requested", ["cuda:1", "cuda", "cuda:0", "cpu"])
 def test_dlbook_device_variable_overrides_the_automatic_choice(dl_torch, monkeypatch, requested):
-    # "meta" and "cuda:1" are never picked automatically here, so they show the variable is read
+    # with two GPUs, "cuda:1" and "cpu" are never picked automatically, so they show the variable is read
     from dlbook.torch.tensor import pick_device
 
+    two_gpus_here(monkeypatch)
     monkeypatch.setenv("DLBOOK_DEVICE", requested)
     assert pick_device() == torch.device(requested)
+
+
+@pytest.mark.parametrize("requested", ["nonsense", "cuda:2", "meta", "mps"])
+def test_a_dlbook_device_this_machine_lacks_is_refused_naming_the_variable_the_value_and_the_devices(
+        dl_torch, monkeypatch, requested):
+    from dlbook.torch.tensor import pick_device
+
+    two_gpus_here(monkeypatch)
+    monkeypatch.setenv("DLBOOK_DEVICE", requested)
+    with pytest.raises(ValueError, match=rf"DLBOOK_DEVICE='{requested}' is not a .*'cuda:0', 'cuda:1', 'cpu'"):
+        pick_device()
+
+
+@needs_torch
+@pytest.mark.skipif(torch is not None and torch.cuda.is_available(), reason="this machine has a GPU")
+@pytest.mark.parametrize("requested", ["cuda", "nonsense"])
+def test_loading_the_torch_backend_with_a_device_this_machine_lacks_fails_at_once(requested):
+    result = run_python("import dlbook; dlbook.load('torch')", DLBOOK_DEVICE=requested)
+    assert result.returncode != 0
+    assert f"ValueError: DLBOOK_DEVICE='{requested}' is not a" in result.stderr
+    assert "has 'cpu' (or unset DLBOOK_DEVICE" in result.stderr
+
+
+def test_parallel_lists_the_torch_backends_devices(dl_torch, monkeypatch):
+    from dlbook import parallel
+    from dlbook.torch.tensor import available_devices
+
+    two_gpus_here(monkeypatch)
+    assert parallel.available_devices() == available_devices() == ["cuda:0", "cuda:1", "cpu"]
 
 
 def test_without_dlbook_device_the_torch_backend_prefers_cuda_then_the_cpu(dl_torch, monkeypatch):

@@ -6,14 +6,39 @@ import numpy as np
 import torch
 
 
+def available_devices():
+    """The torch devices of this machine in the order dlbook prefers them: every CUDA GPU
+    ('cuda:0', 'cuda:1', ...), then Apple's 'mps', then 'cpu' (always last, always there)."""
+    devices = [f"cuda:{index}" for index in range(torch.cuda.device_count())] if torch.cuda.is_available() else []
+    mps = getattr(torch.backends, "mps", None)
+    if mps is not None and mps.is_available():
+        devices.append("mps")
+    return devices + ["cpu"]
+
+
 def pick_device():
-    """DLBOOK_DEVICE if set ('cpu', 'cuda', 'cuda:1', 'mps'), else CUDA, then MPS, then the CPU."""
+    """DLBOOK_DEVICE if set ('cpu', 'cuda', 'cuda:1', 'mps'), else CUDA, then MPS, then the CPU.
+
+    A DLBOOK_DEVICE that is no device of this machine (a typo, 'cuda' without a GPU, 'cuda:1' with one GPU)
+    raises ValueError here, when dlbook.torch is imported, naming the variable, its value and the devices
+    there are, rather than a torch error at the first tensor."""
     requested = os.environ.get("DLBOOK_DEVICE", "").strip()
+    available = available_devices()
     if requested:
-        return torch.device(requested)
+        choices = ", ".join(repr(name) for name in available)
+        try:
+            device = torch.device(requested)
+        except (RuntimeError, ValueError):
+            raise ValueError(f"DLBOOK_DEVICE={requested!r} is not a torch device name: this machine has {choices} "
+                             f"(or unset DLBOOK_DEVICE to take the first)") from None
+        name = f"{device.type}:{device.index or 0}" if device.type == "cuda" else device.type
+        if name not in available:
+            raise ValueError(f"DLBOOK_DEVICE={requested!r} is not a device of this machine: it has {choices} "
+                             f"(or unset DLBOOK_DEVICE to take the first)")
+        return device
     if torch.cuda.is_available():
         return torch.device("cuda")
-    if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+    if "mps" in available:
         return torch.device("mps")
     return torch.device("cpu")
 
