@@ -16,6 +16,7 @@ from matplotlib.patches import Rectangle
 
 from .. import numpy as reference
 from .explorer import Explorer
+from .reference_dtype import float64
 
 DIGIT_INDEX = 4                         # a 4 in load_digits(): vertical strokes and a horizontal bar
 
@@ -41,12 +42,12 @@ def digit_image():
 def convolve(image, kernel, stride=1, padding=0):
     """The feature map of one image under one kernel, by dlbook.numpy.Conv2d (no bias).
 
-    image: (H, W), kernel: (kh, kw) -> (H_out, W_out) float64 NumPy array. The layer keeps its weight
-    in the default dtype (float32), which holds the named KERNELS exactly."""
+    image: (H, W), kernel: (kh, kw) -> (H_out, W_out) float64 NumPy array, computed in float64."""
     image, kernel = np.asarray(image, dtype=np.float64), np.asarray(kernel, dtype=np.float64)
-    layer = reference.Conv2d(1, 1, kernel.shape, stride=stride, padding=padding, bias=False)
-    layer.load_state_dict({"weight": kernel[None, None]})
-    return np.asarray(layer(image[None, None]), dtype=np.float64)[0, 0]
+    with float64():
+        layer = reference.Conv2d(1, 1, kernel.shape, stride=stride, padding=padding, bias=False)
+        layer.load_state_dict({"weight": kernel[None, None]})
+        return layer(image[None, None])[0, 0]
 
 
 class ConvolutionExplorer(Explorer):

@@ -15,6 +15,7 @@ import numpy as np
 from .. import numpy as reference
 from ..experiments.gradients_through_time import jacobian_norms_from_states, orthogonal_recurrent_weights
 from .explorer import Explorer
+from .reference_dtype import float64
 
 HIDDEN_SIZE = 32
 INPUT_WEIGHT_SCALE = 0.1                # small inputs keep the state near 0, where tanh' ~ 1
@@ -27,8 +28,10 @@ _INPUT_WEIGHTS = INPUT_WEIGHT_SCALE * np.random.default_rng(2).standard_normal((
 
 
 def tanh_rnn(scale):
-    """A dlbook.numpy.RNN(1, 32) with W_hh = scale * Q (Q orthogonal, seeded), W_ih = 0.1 N(0, 1), no bias."""
-    rnn = reference.RNN(1, HIDDEN_SIZE, bias=False, seed=0)
+    """A float64 dlbook.numpy.RNN(1, 32) with W_hh = scale * Q (Q orthogonal, seeded), W_ih = 0.1 N(0, 1),
+    no bias."""
+    with float64():
+        rnn = reference.RNN(1, HIDDEN_SIZE, bias=False, seed=0)
     rnn.load_state_dict({"weight_ih_l0": _INPUT_WEIGHTS,
                          "weight_hh_l0": orthogonal_recurrent_weights(HIDDEN_SIZE, scale, seed=0)})
     return rnn

@@ -11,7 +11,6 @@ The networks are those of the NumPy reference (dlbook.numpy, which never imports
 float64, so that an exploding network shows how large it gets rather than inf.
 """
 
-import contextlib
 import functools
 
 import numpy as np
@@ -20,6 +19,7 @@ from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
 from .. import numpy as reference
 from ..experiments.initialization import gradient_norms_by_layer, pre_activations_by_layer
 from .explorer import Explorer
+from .reference_dtype import float64
 
 INITS = {"naive small": "naive_small", "naive large": "naive_large", "xavier": "xavier", "he": "kaiming"}
 WIDTH = 128                  # units per layer: wide enough that He's variance wanders only a little
@@ -27,17 +27,6 @@ BATCH_SIZE = 128
 SEED = 0
 QUANTILES = (5, 25, 50, 75, 95)      # percent: whiskers, box, median of |z_l|
 TANH_SATURATED = 2.0         # |z| > 2: tanh'(z) < 0.08, the unit passes almost no gradient
-
-
-@contextlib.contextmanager
-def float64():
-    """The NumPy reference in float64 inside the block (its default dtype restored after)."""
-    previous = reference.get_default_dtype()
-    reference.set_default_dtype(np.float64)
-    try:
-        yield
-    finally:
-        reference.set_default_dtype(previous)
 
 
 @functools.cache
