@@ -259,3 +259,393 @@ def test_a_nan_target_is_refused_by_the_loss(dl, loss_name):
     target[2, 0] = np.nan
     with pytest.raises(dl.NonFiniteError, match=f"{loss_name}.*target holding NaN"):
         loss_fn(dl.asarray(np.zeros((4, 1), np.float32)), dl.asarray(target))
+
+
+# --- one backward per forward (issue 11) ----------------------------------------------------------
+
+
+def backward_error(dl, make_and_misuse):
+    with pytest.raises(RuntimeError) as error:
+        make_and_misuse(dl)
+    return str(error.value)
+
+
+def tied(dl):
+    lin = dl.Linear(4, 4, seed=0)
+    model = dl.Sequential(lin, dl.Tanh(), lin)
+    model(zeros(dl, N, 4))
+    model.backward(zeros(dl, N, 4))
+
+
+def test_a_layer_applied_twice_in_one_forward_is_refused_at_its_second_backward_alike_on_both_backends(dl_np,
+                                                                                                       dl_torch):
+    messages = [backward_error(dl, tied) for dl in (dl_np, dl_torch)]
+    assert messages[0] == messages[1]
+    assert messages[0].startswith("Linear(4, 4) appears twice in Sequential: a layer applied twice in one forward")
+    assert "use two layers (the NumPy backend's may share one Parameter" in messages[0]
+
+
+def test_a_tied_layer_gets_no_gradient_before_the_refusal(dl):
+    lin = dl.Linear(4, 4, seed=0)
+    model = dl.Sequential(lin, dl.Tanh(), lin)
+    model(zeros(dl, N, 4))
+    with pytest.raises(RuntimeError):
+        model.backward(zeros(dl, N, 4))
+    assert lin.weight.grad is None
+
+
+def test_a_layer_applied_twice_by_hand_is_refused_at_its_second_backward(dl):
+    lin = dl.Linear(4, 4, seed=0)
+    lin(lin(zeros(dl, N, 4)))
+    with pytest.raises(RuntimeError, match=re.escape("Linear(4, 4).backward()")) as error:
+        lin.backward(lin.backward(zeros(dl, N, 4)))
+    assert "a layer applied twice in one forward" in str(error.value)
+
+
+def sharing(dl):
+    first, second = dl.Linear(4, 4, seed=0), dl.Linear(4, 4, seed=1)
+    second.weight = first.weight
+    model = dl.Sequential(first, dl.Tanh(), second)
+    model(zeros(dl, N, 4))
+    model.backward(zeros(dl, N, 4))
+
+
+def test_a_parameter_shared_by_two_layers_is_refused_by_the_torch_backends_layer_by_layer_backward(dl_torch):
+    # autograd from the second layer reaches the shared weight below it too, and frees that graph
+    assert "found its graph freed by an earlier backward" in backward_error(dl_torch, sharing)
+
+
+def test_two_numpy_layers_sharing_one_parameter_get_torchs_tied_gradient(dl_np, torch):
+    dl = dl_np
+    first, second = dl.Linear(4, 4, seed=0), dl.Linear(4, 4, seed=1)
+    second.weight = first.weight                                      # tied weights, as the message suggests
+    model = dl.Sequential(first, dl.Tanh(), second)
+    x = np.random.default_rng(0).normal(size=(N, 4))
+    model(dl.asarray(x))
+    model.backward(dl.asarray(np.ones((N, 4))))
+    twin_first, twin_second = torch.nn.Linear(4, 4), torch.nn.Linear(4, 4)
+    twin_first.load_state_dict({k: torch.as_tensor(dl.to_numpy(v)) for k, v in first.state_dict().items()})
+    twin_second.load_state_dict({k: torch.as_tensor(dl.to_numpy(v)) for k, v in second.state_dict().items()})
+    twin_second.weight = twin_first.weight
+    twin_second(torch.tanh(twin_first(torch.as_tensor(x, dtype=torch.float32)))).sum().backward()
+    np.testing.assert_allclose(dl.to_numpy(first.weight.grad), twin_first.weight.grad.numpy(), rtol=1e-5, atol=1e-6)
+
+
+MISUSED = [
+    ("Linear(4, 3)", lambda dl: dl.Linear(4, 3, seed=0), (N, 4)),
+    ("Conv2d(1, 2, kernel_size=3)", lambda dl: dl.Conv2d(1, 2, 3, seed=0), (N, 1, 5, 5)),
+    ("BatchNorm1d(4)", lambda dl: dl.BatchNorm1d(4), (N, 4)),
+    ("Residual(Linear(4, 4))", lambda dl: dl.Residual(dl.Linear(4, 4, seed=0)), (N, 4)),
+    ("RNN(4, 3)", lambda dl: dl.RNN(4, 3, seed=0), (N, 2, 4)),
+    ("Sigmoid()", lambda dl: dl.Sigmoid(), (N, 4)),
+]
+
+
+@pytest.mark.parametrize("name, make, shape", MISUSED, ids=[name for name, _, _ in MISUSED])
+def test_backward_twice_after_one_forward_is_refused_instead_of_doubling_the_gradients(dl_np, dl_torch, name, make,
+                                                                                        shape):
+    def twice(dl):
+        layer = make(dl)
+        y = layer(zeros(dl, *shape))
+        grads = [dl.asarray(np.ones(tuple(out.shape))) for out in (y if isinstance(y, tuple) else (y,))]
+        layer.backward(*grads)
+        layer.backward(*grads)
+
+    messages = [backward_error(dl, twice) for dl in (dl_np, dl_torch)]
+    assert messages[0] == messages[1] and messages[0].startswith(f"{name}.backward() called twice after one forward")
+
+
+@pytest.mark.parametrize("name, make, shape", MISUSED, ids=[name for name, _, _ in MISUSED])
+def test_backward_before_forward_is_a_runtime_error_naming_the_layer(dl_np, dl_torch, name, make, shape):
+    messages = [backward_error(dl, lambda dl: make(dl).backward(zeros(dl, *shape))) for dl in (dl_np, dl_torch)]
+    assert messages[0] == messages[1] == (f"{name}.backward() called before any forward: run the forward pass first, "
+                                          "then one backward")
+
+
+def test_a_loss_backward_twice_is_refused(dl):
+    loss_fn = dl.MSELoss()
+    loss_fn(zeros(dl, N, 2), zeros(dl, N, 2))
+    loss_fn.backward()
+    with pytest.raises(RuntimeError, match=re.escape("MSELoss().backward() called twice after one forward")):
+        loss_fn.backward()
+
+
+def test_a_gradient_of_another_shape_is_refused_by_a_layers_backward(dl):
+    layer = dl.Linear(4, 3, seed=0)
+    layer(zeros(dl, N, 4))
+    with pytest.raises(ShapeError, match=re.escape("Linear(4, 3).backward() expected grad_out of the output's "
+                                                   "shape (4, 3), got (3,)")):
+        layer.backward(zeros(dl, 3))
+
+
+def test_a_failed_backward_can_be_retried_with_the_right_gradient(dl):
+    layer = dl.Linear(4, 3, seed=0)
+    layer(zeros(dl, N, 4))
+    with pytest.raises(ShapeError):
+        layer.backward(zeros(dl, 3))
+    assert tuple(layer.backward(zeros(dl, N, 3)).shape) == (N, 4)
+
+
+def test_an_unreduced_loss_backward_names_grad_out_not_the_target(dl):
+    loss_fn = dl.MSELoss(reduction="none")
+    loss_fn(zeros(dl, N, 2), zeros(dl, N, 2))
+    with pytest.raises(ShapeError, match=re.escape("MSELoss(reduction='none').backward() expected grad_out of the "
+                                                   "output's shape (4, 2), got ()")):
+        loss_fn.backward()
+
+
+# --- dtypes: integers, booleans, float16, complex (issue 11) --------------------------------------
+
+FLOATING_CHECKED = [
+    ("BatchNorm1d(3)", lambda dl: dl.BatchNorm1d(3), lambda layer, x: layer(x)),
+    ("Sigmoid()", lambda dl: dl.Sigmoid(), lambda layer, x: layer(x)),
+    ("GELU(approximate='none')", lambda dl: dl.GELU(), lambda layer, x: layer(x)),
+    ("LeakyReLU(negative_slope=0.01)", lambda dl: dl.LeakyReLU(), lambda layer, x: layer(x)),
+    ("Softmax(dim=1)", lambda dl: dl.Softmax(dim=1), lambda layer, x: layer(x)),
+    ("MSELoss()", lambda dl: dl.MSELoss(), lambda loss, x: loss(x, x)),
+    ("BCEWithLogitsLoss()", lambda dl: dl.BCEWithLogitsLoss(), lambda loss, x: loss(x, x)),
+]
+
+
+@pytest.mark.parametrize("dtype", [np.int64, np.bool_, np.complex64], ids=["int64", "bool", "complex64"])
+@pytest.mark.parametrize("name, make, call", FLOATING_CHECKED, ids=[name for name, _, _ in FLOATING_CHECKED])
+def test_integer_boolean_and_complex_input_is_refused_instead_of_truncated(dl, name, make, call, dtype):
+    x = dl.asarray(np.ones((N, 3)).astype(dtype))
+    with pytest.raises(TypeError, match=re.escape(f"{name} expected a floating-point input, got dtype")):
+        call(make(dl), x)
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float64"])
+@pytest.mark.parametrize("make", [lambda dl: dl.Linear(3, 2, seed=0), lambda dl: dl.Conv2d(3, 2, 1, seed=0),
+                                  lambda dl: dl.BatchNorm1d(3), lambda dl: dl.GRU(3, 2, seed=0)],
+                         ids=["Linear", "Conv2d", "BatchNorm1d", "GRU"])
+def test_input_of_another_float_dtype_than_the_parameters_is_refused_as_torch_refuses_it(dl, make, dtype):
+    layer = make(dl)
+    shape = {"Conv2d": (N, 3, 2, 2), "GRU": (N, 2, 3)}.get(type(layer).__name__, (N, 3))
+    with pytest.raises(TypeError, match=f"expected input of dtype float32 \\(its parameters'\\), got {dtype}"):
+        layer(dl.asarray(np.ones(shape), dtype=dtype))
+
+
+def test_an_activation_keeps_a_float16_input_in_float16_as_torch(dl, torch):
+    x = np.linspace(-3, 3, 12, dtype=np.float16).reshape(3, 4)
+    y = dl.GELU()(dl.asarray(x, dtype="float16"))
+    expected = torch.nn.functional.gelu(torch.as_tensor(x)).numpy()
+    assert dl.to_numpy(y).dtype == np.float16
+    np.testing.assert_allclose(dl.to_numpy(y), expected, rtol=1e-2, atol=1e-3)   # float16: 11 bits
+
+
+def test_mse_of_an_integer_prediction_is_refused_not_zero(dl):
+    with pytest.raises(TypeError, match=re.escape("MSELoss() expected a floating-point input, got dtype int64")):
+        dl.MSELoss()(dl.asarray(np.array([1, 2])), dl.asarray(np.array([1.4, 2.4])))
+
+
+def test_a_complex_target_is_refused(dl):
+    with pytest.raises(TypeError, match=re.escape("MSELoss() expected a real-valued target")):
+        dl.MSELoss()(zeros(dl, N, 2), dl.asarray(np.ones((N, 2), dtype=np.complex64)))
+
+
+# --- loss weights (issue 11) ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("weight_shape", [(3,), (5,), (4, 1)])
+def test_cross_entropy_class_weights_of_another_length_name_the_expected_and_given_shape(dl, weight_shape):
+    loss_fn = dl.CrossEntropyLoss(weight=dl.asarray(np.ones(weight_shape)))
+    with pytest.raises(ShapeError, match=re.escape(f"CrossEntropyLoss() expected weight of shape (4,), one per "
+                                                   f"class of the input, got {weight_shape}")):
+        loss_fn(zeros(dl, N, 4), class_indices(dl, 0, 1, 2, 3))
+
+
+@pytest.mark.parametrize("argument", ["weight", "pos_weight"])
+@pytest.mark.parametrize("shape", [(3,), (2, 4, 4), (5, 4)])
+def test_bce_weights_that_do_not_broadcast_to_the_input_are_refused(dl, argument, shape):
+    loss_fn = dl.BCEWithLogitsLoss(**{argument: dl.asarray(np.ones(shape))})
+    with pytest.raises(ShapeError, match=re.escape(f"BCEWithLogitsLoss() expected {argument} broadcastable to the "
+                                                   f"input's shape (4, 4), got {shape}")):
+        loss_fn(zeros(dl, N, 4), zeros(dl, N, 4))
+
+
+def test_bce_weights_that_broadcast_are_taken_as_torch_takes_them(dl, torch):
+    x, target = np.random.default_rng(0).normal(size=(N, 4)), np.random.default_rng(1).random((N, 4))
+    weight, pos_weight = np.arange(1.0, 5.0).reshape(N, 1), np.array([1.0, 2.0, 0.5, 3.0])
+    ours = dl.BCEWithLogitsLoss(weight=dl.asarray(weight), pos_weight=dl.asarray(pos_weight))(
+        dl.asarray(x), dl.asarray(target))
+    theirs = torch.nn.BCEWithLogitsLoss(weight=torch.as_tensor(weight), pos_weight=torch.as_tensor(pos_weight))(
+        torch.as_tensor(x), torch.as_tensor(target))
+    np.testing.assert_allclose(float(dl.to_numpy(ours)), float(theirs), rtol=1e-6)
+
+
+# --- empty batches (issue 11) ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("loss", ["MSELoss", "BCEWithLogitsLoss"])
+def test_the_mean_loss_of_an_empty_batch_is_refused_instead_of_nan(dl, loss):
+    with pytest.raises(ValueError, match=re.escape(f"{loss}() has nothing to average with reduction='mean': "
+                                                   "an empty batch (torch returns nan)")):
+        getattr(dl, loss)()(zeros(dl, 0, 3), zeros(dl, 0, 3))
+
+
+def test_the_mean_cross_entropy_of_an_empty_batch_is_refused(dl):
+    with pytest.raises(ValueError, match="has nothing to average"):
+        dl.CrossEntropyLoss()(zeros(dl, 0, 3), dl.asarray(np.zeros(0, dtype=np.int64)))
+
+
+def test_the_summed_loss_of_an_empty_batch_is_zero_as_torch(dl):
+    assert float(dl.to_numpy(dl.MSELoss(reduction="sum")(zeros(dl, 0, 3), zeros(dl, 0, 3)))) == 0.0
+
+
+# --- arrays, lists and views (issue 11) -----------------------------------------------------------
+
+
+def test_a_list_is_refused_as_torch_nn_refuses_it(dl):
+    array_name = "a NumPy array" if dl.name == "numpy" else "a torch.Tensor"
+    with pytest.raises(TypeError, match=re.escape(f"Linear(2, 1) expected input as {array_name}, got list: "
+                                                  "use dl.asarray(x)")):
+        dl.Linear(2, 1, seed=0)([[1.0, 2.0]])
+
+
+def test_a_torch_tensor_given_to_the_numpy_backend_is_refused_naming_dl_asarray(dl_np, torch):
+    with pytest.raises(TypeError, match=re.escape("Linear(2, 1) expected input as a NumPy array, got torch.Tensor: "
+                                                  "use dl.asarray(x)")):
+        dl_np.Linear(2, 1, seed=0)(torch.ones(3, 2))
+
+
+def test_a_numpy_array_given_to_the_torch_backend_is_refused_naming_dl_asarray(dl_torch):
+    with pytest.raises(TypeError, match=re.escape("MSELoss() expected input as a torch.Tensor, got numpy.ndarray")):
+        dl_torch.MSELoss()(dl_torch.asarray(np.zeros(3)), np.zeros(3, dtype=np.float32))
+
+
+def test_a_foreign_array_inside_an_lstm_state_is_refused(dl_np, torch):
+    state = (np.zeros((1, N, 3), np.float32), torch.zeros(1, N, 3))
+    with pytest.raises(TypeError, match=re.escape("LSTM(2, 3) expected input as a NumPy array, got torch.Tensor")):
+        dl_np.LSTM(2, 3, seed=0)(zeros(dl_np, N, 5, 2), state)
+
+
+@pytest.mark.parametrize("make, shape", [(lambda dl: dl.Linear(4, 3, seed=0), (N, 4)),
+                                         (lambda dl: dl.Conv2d(2, 3, 3, padding=1, seed=0), (2, 2, 5, 6)),
+                                         (lambda dl: dl.MaxPool2d(2), (2, 2, 4, 6)),
+                                         (lambda dl: dl.LSTM(4, 3, seed=0), (2, 5, 4))],
+                         ids=["Linear", "Conv2d", "MaxPool2d", "LSTM"])
+def test_a_non_contiguous_view_gives_the_contiguous_arrays_result(dl, make, shape):
+    x = np.random.default_rng(0).normal(size=shape).astype(np.float32)
+    wide = dl.asarray(np.repeat(x, 2, axis=-1))[..., ::2]                # a strided view of the same values
+    first, second = make(dl), make(dl)
+    view_out, copy_out = first(wide), second(dl.asarray(x))
+    view_out, copy_out = (view_out[0], copy_out[0]) if isinstance(view_out, tuple) else (view_out, copy_out)
+    np.testing.assert_array_equal(dl.to_numpy(view_out), dl.to_numpy(copy_out))
+    np.testing.assert_array_equal(dl.to_numpy(first.backward(dl.asarray(np.ones(tuple(view_out.shape))))),
+                                  dl.to_numpy(second.backward(dl.asarray(np.ones(tuple(copy_out.shape))))))
+
+
+# --- other odd input (issue 11) -------------------------------------------------------------------
+
+
+def test_softmax_over_an_axis_the_input_lacks_names_the_axis_and_the_shape(dl):
+    with pytest.raises(ShapeError, match=re.escape("Softmax(dim=1) expected an input with axis dim=1 (in [-1, 0]), "
+                                                   "got shape (4,)")):
+        dl.Softmax(dim=1)(zeros(dl, N))
+
+
+@pytest.mark.parametrize("make", [lambda dl: dl.RNN(2, 3, seed=0), lambda dl: dl.LastTimeStep()],
+                         ids=["RNN", "LastTimeStep"])
+def test_a_sequence_without_time_steps_is_refused(dl, make):
+    layer = make(dl)
+    with pytest.raises(ShapeError, match=re.escape("with at least one time step (T > 0) on axis 1, got shape")):
+        layer(zeros(dl, N, 0, 2))
+
+
+def test_batch_norm_without_running_statistics_needs_two_values_per_channel_in_eval_mode_too(dl):
+    layer = dl.BatchNorm1d(3, track_running_stats=False).eval()
+    with pytest.raises(ShapeError, match=re.escape("BatchNorm1d(3) expected more than 1 value per channel when "
+                                                   "normalizing with batch statistics")):
+        layer(zeros(dl, 1, 3))
+
+
+def test_max_pool_sends_a_nan_windows_gradient_to_its_nan_as_torch(dl_np, torch):
+    x = np.arange(16.0).reshape(1, 1, 4, 4)
+    x[0, 0, 0, 1] = np.nan
+    pool = dl_np.MaxPool2d(2)
+    grad = pool.backward(np.ones_like(pool(x)))
+    twin = torch.tensor(x, requires_grad=True)
+    torch.nn.functional.max_pool2d(twin, 2).sum().backward()
+    np.testing.assert_array_equal(grad, twin.grad.numpy())
+
+
+# --- load_state_dict (issue 11) -------------------------------------------------------------------
+
+
+def test_load_state_dict_lists_missing_and_unexpected_keys_and_shape_mismatches_as_torch(dl):
+    layer = dl.Linear(3, 2, seed=0)
+    with pytest.raises(RuntimeError) as error:
+        layer.load_state_dict({"weight": np.zeros((2, 4)), "extra": np.zeros(1)})
+    lines = str(error.value).split("\n\t")
+    assert lines[0] == "Error(s) in loading state_dict for Linear:"
+    assert lines[1] == 'Missing key(s) in state_dict: "bias". '
+    assert lines[2] == 'Unexpected key(s) in state_dict: "extra". '
+    assert lines[3].startswith("size mismatch for weight: copying a param with shape ")
+    assert "(2, 4)" in lines[3].replace("torch.Size([2, 4])", "(2, 4)")
+
+
+def test_non_strict_load_state_dict_still_refuses_a_shape_mismatch_as_torch(dl):
+    layer = dl.Linear(3, 2, seed=0)
+    with pytest.raises(RuntimeError, match="size mismatch for weight"):
+        layer.load_state_dict({"weight": np.zeros((2, 4))}, strict=False)
+
+
+def test_load_state_dict_copies_the_matching_keys_before_raising_as_torch(dl_np):
+    layer = dl_np.Linear(3, 2, seed=0)
+    with pytest.raises(RuntimeError):
+        layer.load_state_dict({"weight": np.zeros((2, 4)), "bias": np.ones(2)})
+    np.testing.assert_array_equal(layer.bias.data, np.ones(2))
+
+
+def test_load_state_dict_of_a_value_that_is_no_array_names_the_key(dl_np):
+    with pytest.raises(RuntimeError, match='While copying the parameter named "weight", expected an array'):
+        dl_np.Linear(3, 2, seed=0).load_state_dict({"weight": "abc", "bias": np.zeros(2)})
+
+
+def test_load_state_dict_of_something_that_is_no_dict_is_a_type_error(dl_np):
+    with pytest.raises(TypeError, match="Expected state_dict to be dict-like"):
+        dl_np.Linear(3, 2, seed=0).load_state_dict([("weight", np.zeros((2, 3)))])
+
+
+# --- optimizers as torch.optim (issue 11) ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("optimizer, setting", [("Adam", dict(lr=np.nan)), ("Adam", dict(weight_decay=np.nan)),
+                                                ("RMSprop", dict(alpha=np.nan)), ("AdamW", dict(eps=-1.0))])
+def test_settings_torch_optim_refuses_are_refused_with_its_message(dl, torch, optimizer, setting):
+    with pytest.raises(ValueError) as theirs:
+        getattr(torch.optim, optimizer)(torch.nn.Linear(2, 2).parameters(), **setting)
+    with pytest.raises(ValueError, match=re.escape(str(theirs.value))):
+        getattr(dl, optimizer)(dl.Linear(2, 2, seed=0).parameters(), **setting)
+
+
+def test_a_nan_learning_rate_is_accepted_by_sgd_as_torch_optim_accepts_it(dl):
+    assert np.isnan(dl.SGD(dl.Linear(2, 2, seed=0).parameters(), lr=np.nan).lr)
+
+
+def test_an_empty_parameter_list_has_torchs_message(dl):
+    with pytest.raises(ValueError, match="^optimizer got an empty parameter list$"):
+        dl.Adam([])
+
+
+def test_a_single_parameter_instead_of_a_list_is_refused_as_torch(dl):
+    with pytest.raises(TypeError, match="params argument given to the optimizer should be an iterable"):
+        dl.SGD(dl.Linear(2, 2, seed=0).weight, lr=0.1)
+
+
+def test_arrays_instead_of_parameters_are_refused_naming_their_kind(dl_np):
+    with pytest.raises(TypeError, match=re.escape("optimizer can only optimize Parameters, but one of the params is "
+                                                  "numpy.ndarray")):
+        dl_np.SGD([np.zeros(2)], lr=0.1)
+
+
+def test_a_parameter_group_holding_a_set_is_refused_as_torch(dl):
+    with pytest.raises(TypeError, match="need to be organized in ordered collections"):
+        dl.SGD([{"params": set(dl.Linear(2, 2, seed=0).parameters())}], lr=0.1)
+
+
+def test_duplicated_parameters_warn_as_torch(dl):
+    params = list(dl.Linear(2, 2, seed=0).parameters())
+    with pytest.warns(UserWarning, match="duplicate parameters"):
+        dl.SGD(params + params[:1], lr=0.1)

@@ -167,9 +167,23 @@ def check_backward_ready(layer, state):
                            f"not one under no_grad()")
     if state == BACKWARD_DONE:
         raise RuntimeError(f"{layer_name(layer)}.backward() called twice after one forward: each forward "
-                           f"allows one backward (its gradients would be added twice). A layer applied twice in "
-                           f"one forward, as Sequential(lin, Tanh(), lin), is not supported: use two layers "
-                           f"that share the Parameter (lin2.weight = lin1.weight)")
+                           f"allows one backward (its gradients would be added twice); {REUSE_ADVICE}")
+
+
+REUSE_ADVICE = ("a layer applied twice in one forward, as Sequential(lin, Tanh(), lin), is not supported by the "
+                "layer-by-layer backward: use two layers (the NumPy backend's may share one Parameter, "
+                "lin2.weight = lin1.weight; on the torch backend, shared Parameters need autograd over the whole "
+                "model, loss.backward())")
+
+
+def check_each_layer_once(container, layers):
+    """Raise RuntimeError when one layer object appears twice among a container's layers (tied weights by
+    reuse): its backward keeps one forward's values, so the second use's gradient would be lost."""
+    seen = set()
+    for layer in layers:
+        if id(layer) in seen:
+            raise RuntimeError(f"{layer_name(layer)} appears twice in {layer_name(container)}: {REUSE_ADVICE}")
+        seen.add(id(layer))
 
 
 def check_grad_out(layer, grad_out, output_shape):

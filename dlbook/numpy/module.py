@@ -23,6 +23,7 @@ from ..core.errors import (
     NO_FORWARD,
     check_array,
     check_backward_ready,
+    check_each_layer_once,
     check_grad_out,
 )
 from .tensor import asarray
@@ -390,6 +391,7 @@ class Sequential(Module):
         return input
 
     def backward(self, grad_out):                  # dL/dy flows back through every layer
+        check_each_layer_once(self, self._modules.values())
         for module in reversed(self._modules.values()):
             grad_out = module.backward(grad_out)
         return grad_out

@@ -16,7 +16,16 @@ from collections.abc import Mapping
 import numpy as np
 import torch
 
-from ..core.errors import BACKWARD_DONE, NO_FORWARD, NO_GRAPH, check_array, check_backward_ready, check_grad_out
+from ..core.errors import (
+    BACKWARD_DONE,
+    NO_FORWARD,
+    NO_GRAPH,
+    REUSE_ADVICE,
+    check_array,
+    check_backward_ready,
+    check_each_layer_once,
+    check_grad_out,
+)
 from .tensor import asarray
 
 Parameter = torch.nn.Parameter
@@ -64,7 +73,13 @@ class Module(torch.nn.Module):
         grad_out = asarray(grad_out, dtype=self._output.dtype)
         check_grad_out(self, grad_out, self._output.shape)
         params = [p for p in self.parameters() if p.requires_grad]
-        grads = torch.autograd.grad(self._output, [self._input, *params], grad_out, allow_unused=True)
+        try:
+            grads = torch.autograd.grad(self._output, [self._input, *params], grad_out, allow_unused=True)
+        except RuntimeError as error:              # the graph was freed by another layer's backward: reuse
+            if "backward through the graph a second time" not in str(error):
+                raise
+            raise RuntimeError(f"{self.short_repr()}.backward() found its graph freed by an earlier backward: "
+                               f"{REUSE_ADVICE}") from None
         for param, grad in zip(params, grads[1:]):
             if grad is None:
                 continue
@@ -106,6 +121,7 @@ class Sequential(torch.nn.Sequential, Module):
     def backward(self, grad_out):                  # dL/dy flows back through every layer
         check_backward_ready(self, self._graph_state())
         check_grad_out(self, grad_out, self._output.shape)
+        check_each_layer_once(self, self._modules.values())
         for module in reversed(self._modules.values()):
             grad_out = module.backward(grad_out)
         self._output = None                         # one backward per forward, as every layer's
