@@ -106,13 +106,27 @@ def dtype_name(dtype):
     return str(dtype).removeprefix("torch.")
 
 
+_IS_FLOATING = {}          # dtype -> whether it is a floating dtype (str(dtype) is slow: read once per dtype)
+
+
+def is_floating_dtype(dtype):
+    """True for NumPy's and torch's float16, float32, float64 (and bfloat16)."""
+    floating = _IS_FLOATING.get(dtype)
+    if floating is None:
+        floating = _IS_FLOATING[dtype] = "float" in str(dtype)
+    return floating
+
+
 def check_floating(layer, x, what="input", dtype=None):
     """Raise TypeError unless x holds floating-point numbers (an integer or boolean input would be
     silently truncated or promoted by NumPy, refused by torch; complex numbers too), and, when `dtype` is
     given (a layer's parameters' dtype), unless x has that dtype, as torch's kernels require."""
-    if x.dtype == dtype:                                      # the common case: one comparison
+    x_dtype = x.dtype
+    if x_dtype is dtype or (dtype is None and is_floating_dtype(x_dtype)):     # the common cases, fast
         return
-    if "float" not in str(x.dtype):
+    if dtype is not None and x_dtype == dtype:
+        return
+    if not is_floating_dtype(x_dtype):
         raise TypeError(f"{layer_name(layer)} expected a floating-point {what}, got dtype {dtype_name(x.dtype)} "
                         f"(convert with dl.asarray(x.astype('float32')))")
     if dtype is not None:
@@ -179,6 +193,9 @@ REUSE_ADVICE = ("a layer applied twice in one forward, as Sequential(lin, Tanh()
 def check_each_layer_once(container, layers):
     """Raise RuntimeError when one layer object appears twice among a container's layers (tied weights by
     reuse): its backward keeps one forward's values, so the second use's gradient would be lost."""
+    layers = tuple(layers)
+    if len(set(map(id, layers))) == len(layers):                        # the common case, fast
+        return
     seen = set()
     for layer in layers:
         if id(layer) in seen:

@@ -38,23 +38,25 @@ def _once_per_forward(backward):
 
     @functools.wraps(backward)
     def checked_backward(self, *args, **kwargs):
-        state = self.__dict__.get("_graph", NO_FORWARD)
-        if state == _IN_BACKWARD:                            # super().backward(...) inside a backward
+        attributes = self.__dict__
+        state = attributes.get("_graph", NO_FORWARD)         # the output's shape after a forward
+        if state is _IN_BACKWARD:                            # super().backward(...) inside a backward
             return backward(self, *args, **kwargs)
-        check_backward_ready(self, state)
+        if type(state) is not tuple:
+            check_backward_ready(self, state)
         grad_out = args[0] if args else kwargs.get("grad_out", 1.0)
-        if grad_out is not None and type(grad_out) is not np.ndarray:
+        if type(grad_out) is not np.ndarray and grad_out is not None:
             if not isinstance(grad_out, (int, float, np.generic)):
                 check_array(self, grad_out, np.ndarray, "a NumPy array", what="grad_out")
-        if state != _ANY_SHAPE and grad_out is not None:
+        if state is not _ANY_SHAPE and grad_out is not None and getattr(grad_out, "shape", ()) != state:
             check_grad_out(self, grad_out, state)
-        self.__dict__["_graph"] = _IN_BACKWARD
+        attributes["_graph"] = _IN_BACKWARD
         try:
             grad_in = backward(self, *args, **kwargs)
         except BaseException:
-            self.__dict__["_graph"] = state                  # not consumed: a corrected call may follow
+            attributes["_graph"] = state                     # not consumed: a corrected call may follow
             raise
-        self.__dict__["_graph"] = BACKWARD_DONE
+        attributes["_graph"] = BACKWARD_DONE
         return grad_in
 
     checked_backward.once_per_forward = True
@@ -346,12 +348,10 @@ class Module:
         for value in args:
             if type(value) is not np.ndarray:
                 check_array(self, value, np.ndarray, "a NumPy array")
-        self.__dict__["_graph"] = NO_FORWARD
+        attributes = self.__dict__
+        attributes["_graph"] = NO_FORWARD
         output = self.forward(*args, **kwargs)
-        if type(output) is np.ndarray:
-            self.__dict__["_graph"] = output.shape
-        else:
-            self.__dict__["_graph"] = _ANY_SHAPE if isinstance(output, tuple) else np.shape(output)
+        attributes["_graph"] = _ANY_SHAPE if isinstance(output, tuple) else getattr(output, "shape", ())
         return output
 
     def forward(self, *input):
