@@ -516,14 +516,6 @@ class AdamWSpec(AdamSpec):
                          decoupled_weight_decay=True)
 
 
-# --- generative layers: transposed convolution and upsampling -----------------------------------
-
-UPSAMPLE_MODES = ("nearest", "bilinear")
-
-
-class ConvTranspose2dSpec:
-    """ConvTranspose2d(in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, *,
-    bias=True, seed=None), as torch.nn.ConvTranspose2d: kernel_size, stride, padding and output_padding
 # --- language models and attention --------------------------------------------------------------
 #
 # Embedding, LayerNorm, the module form of scaled dot-product attention, MultiheadAttention and
@@ -780,6 +772,14 @@ class TransformerEncoderLayerSpec:
         return f"TransformerEncoderLayer({self.d_model}, nhead={self.nhead})"
 
 
+# --- generative layers: transposed convolution and upsampling -----------------------------------
+
+UPSAMPLE_MODES = ("nearest", "bilinear")
+
+
+class ConvTranspose2dSpec:
+    """ConvTranspose2d(in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, *,
+    bias=True, seed=None), as torch.nn.ConvTranspose2d: kernel_size, stride, padding and output_padding
     kept as (height, width) pairs; weight (C_in, C_out, kh, kw) (input channels first: the transpose of a
     Conv2d(C_out, C_in) weight) and bias (C_out,), drawn as torch's (fan_in = C_out kh kw, its dim 1).
 
