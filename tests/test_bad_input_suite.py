@@ -681,5 +681,6 @@ if __name__ == "__main__":
     set_default_dtype(DTYPE)
     counts, failures = all_outcomes()
     print("\n".join(failures[:200]))
-    print(f"{sum(counts.values())} layer and loss cases judged, {len(failures)} failing: {dict(counts)}")
+    print(f"{sum(counts.values()) + len(failures)} cases (layers, losses, optimizers), {len(failures)} failing: "
+          f"{dict(counts)}")
     sys.exit(1 if failures else 0)

@@ -32,9 +32,22 @@ _IN_BACKWARD = "in backward"         # a backward is running (a subclass's backw
 _ANY_SHAPE = "any shape"             # the last forward returned a tuple: the layer checks its gradients itself
 
 
+def _check_backward_call(layer, state, grad_out):
+    """Every check of a backward call, each raising clearly: a forward ran and its backward has not
+    (check_backward_ready); grad_out is a NumPy array (or a number, as losses take 1.0, or None where a
+    recurrent layer takes no gradient) of the output's shape."""
+    if type(state) is not tuple:
+        check_backward_ready(layer, state)
+    if grad_out is None:
+        return
+    if type(grad_out) is not np.ndarray and not isinstance(grad_out, (int, float, np.generic)):
+        check_array(layer, grad_out, np.ndarray, "a NumPy array", what="grad_out")
+    if state is not _ANY_SHAPE:
+        check_grad_out(layer, grad_out, state)
+
+
 def _once_per_forward(backward):
-    """backward, checked: a forward ran and its backward has not (check_backward_ready); grad_out, the
-    first argument, has the output's shape (a number for a scalar output, as losses take 1.0)."""
+    """backward, checked (_check_backward_call) and run once per forward: its first argument is grad_out."""
 
     @functools.wraps(backward)
     def checked_backward(self, *args, **kwargs):
@@ -42,14 +55,9 @@ def _once_per_forward(backward):
         state = attributes.get("_graph", NO_FORWARD)         # the output's shape after a forward
         if state is _IN_BACKWARD:                            # super().backward(...) inside a backward
             return backward(self, *args, **kwargs)
-        if type(state) is not tuple:
-            check_backward_ready(self, state)
         grad_out = args[0] if args else kwargs.get("grad_out", 1.0)
-        if type(grad_out) is not np.ndarray and grad_out is not None:
-            if not isinstance(grad_out, (int, float, np.generic)):
-                check_array(self, grad_out, np.ndarray, "a NumPy array", what="grad_out")
-        if state is not _ANY_SHAPE and grad_out is not None and getattr(grad_out, "shape", ()) != state:
-            check_grad_out(self, grad_out, state)
+        if type(grad_out) is not np.ndarray or grad_out.shape != state:     # the common case skips the checks
+            _check_backward_call(self, state, grad_out)
         attributes["_graph"] = _IN_BACKWARD
         try:
             grad_in = backward(self, *args, **kwargs)
@@ -61,6 +69,7 @@ def _once_per_forward(backward):
 
     checked_backward.once_per_forward = True
     return checked_backward
+
 
 IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
 
@@ -121,11 +130,13 @@ class Module:
     # --- registration -------------------------------------------------------------------------
 
     def __setattr__(self, name, value):
-        if "_parameters" not in self.__dict__:
+        """Parameters, buffers and sub-modules go into their registry (which orders and names them) and, as
+        every attribute, into the instance's __dict__, so that reading self.weight is a plain lookup."""
+        attributes = self.__dict__
+        if "_parameters" not in attributes:
             raise AttributeError(f"call Module.__init__() before assigning {name!r} in {type(self).__name__}")
-        params, buffers, modules = self._parameters, self._buffers, self._modules
+        params, buffers, modules = attributes["_parameters"], attributes["_buffers"], attributes["_modules"]
         if isinstance(value, (Parameter, Module)):
-            self.__dict__.pop(name, None)
             for registry in (params, buffers, modules):
                 registry.pop(name, None)
             (params if isinstance(value, Parameter) else modules)[name] = value
@@ -138,31 +149,38 @@ class Module:
             buffers[name] = value
         else:
             object.__setattr__(self, name, value)
+            return
+        attributes[name] = value
 
-    def __getattr__(self, name):
-        for registry in ("_parameters", "_buffers", "_modules"):
-            values = self.__dict__.get(registry)
-            if values is not None and name in values:
-                return values[name]
+    def __getattr__(self, name):                    # a registered name missing from __dict__ (not set by setattr)
+        attributes = self.__dict__
+        if "_parameters" in attributes:
+            parameters, buffers, modules = attributes["_parameters"], attributes["_buffers"], attributes["_modules"]
+            if name in parameters:
+                return parameters[name]
+            if name in buffers:
+                return buffers[name]
+            if name in modules:
+                return modules[name]
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def __delattr__(self, name):
         for registry in (self._parameters, self._buffers, self._modules):
             if name in registry:
                 del registry[name]
+                self.__dict__.pop(name, None)
                 return
         object.__delattr__(self, name)
 
     def register_buffer(self, name, tensor, persistent=True):
         """A state array that is not learned (e.g. running_mean); kept in state_dict."""
-        self.__dict__.pop(name, None)
-        self._buffers[name] = tensor
+        self._buffers[name] = self.__dict__[name] = tensor
         if not persistent:
             self.__dict__.setdefault("_non_persistent", set()).add(name)
 
     def register_parameter(self, name, param):
         if param is None:
-            self._parameters[name] = None
+            self._parameters[name] = self.__dict__[name] = None
         else:
             setattr(self, name, param)
 
@@ -176,7 +194,7 @@ class Module:
         self.register_buffer(name, None if values is None else asarray(values))
 
     def add_module(self, name, module):
-        self._modules[name] = module
+        self._modules[name] = self.__dict__[name] = module
 
     # --- walking the tree ---------------------------------------------------------------------
 
@@ -266,7 +284,7 @@ class Module:
                     param.grad = None if param.grad is None else param.grad.astype(dtype)
             for name, buffer in module._buffers.items():
                 if buffer is not None and buffer.dtype.kind == "f":
-                    module._buffers[name] = buffer.astype(dtype)
+                    module._buffers[name] = module.__dict__[name] = buffer.astype(dtype)
         return self
 
     def double(self):
@@ -351,7 +369,10 @@ class Module:
         attributes = self.__dict__
         attributes["_graph"] = NO_FORWARD
         output = self.forward(*args, **kwargs)
-        attributes["_graph"] = _ANY_SHAPE if isinstance(output, tuple) else getattr(output, "shape", ())
+        if type(output) is np.ndarray:
+            attributes["_graph"] = output.shape
+        else:
+            attributes["_graph"] = _ANY_SHAPE if isinstance(output, tuple) else getattr(output, "shape", ())
         return output
 
     def forward(self, *input):
