@@ -71,10 +71,11 @@ class CrossEntropyLoss(CrossEntropyLossSpec, _Loss):
     (N, d1, ...) or class probabilities (like x)."""
 
     def forward(self, input, target):
-        self._check_input(input, dtype=None if self.weight is None else self.weight.dtype)
+        weight = self.weight                                # the class weights w_c, or None
+        self._check_input(input, dtype=None if weight is None else weight.dtype)
         check_ndim(self, input, (2, 3, 4, 5), layout="(N, C) or (N, C, d1, ...)")
-        if self.weight is not None:
-            check_class_weight(self, self.weight, input.shape[1])
+        if weight is not None:
+            check_class_weight(self, weight, input.shape[1])
         mean = self.reduction == "mean"
         if target.is_floating_point():
             check_same_shape(self, input, target)
@@ -86,5 +87,5 @@ class CrossEntropyLoss(CrossEntropyLossSpec, _Loss):
             check_class_target(self, input, target, self.ignore_index, need_one=mean)
             target = target.long()                       # any integer dtype holds class indices (torch: int64)
         return self._keep(F.cross_entropy(
-            self._track(input), target, self.weight, ignore_index=self.ignore_index, reduction=self.reduction,
+            self._track(input), target, weight, ignore_index=self.ignore_index, reduction=self.reduction,
             label_smoothing=self.label_smoothing))

@@ -59,22 +59,25 @@ class Module(torch.nn.Module):
         """Make x a leaf that requires grad (unless it already carries a graph); keep it for backward."""
         if torch.is_grad_enabled() and x.is_floating_point() and not x.requires_grad:
             x = x.detach().requires_grad_()
-        self._input = x
+        self.__dict__["_input"] = x                 # a plain attribute (torch.nn.Module.__setattr__ is slow)
         return x
 
     def _keep(self, y):
         """Keep this layer's output: backward starts from it."""
-        self._output = y
+        self.__dict__["_output"] = y
         return y
 
     def backward(self, grad_out):
         """Given dL/d(output), add dL/d(parameters) into .grad and return dL/d(input)."""
-        check_backward_ready(self, self._graph_state())
-        grad_out = asarray(grad_out, dtype=self._output.dtype)
-        check_grad_out(self, grad_out, self._output.shape)
+        output = self.__dict__.get("_output")
+        if output is None or not output.requires_grad:
+            check_backward_ready(self, self._graph_state())
+        grad_out = asarray(grad_out, dtype=output.dtype)
+        if grad_out.shape != output.shape:
+            check_grad_out(self, grad_out, output.shape)
         params = [p for p in self.parameters() if p.requires_grad]
         try:
-            grads = torch.autograd.grad(self._output, [self._input, *params], grad_out, allow_unused=True)
+            grads = torch.autograd.grad(output, [self._input, *params], grad_out, allow_unused=True)
         except RuntimeError as error:              # the graph was freed by another layer's backward: reuse
             if "backward through the graph a second time" not in str(error):
                 raise
@@ -87,7 +90,7 @@ class Module(torch.nn.Module):
                 param.grad = grad
             else:
                 param.grad.add_(grad)
-        self._output = None                                   # the graph is freed: one backward per forward
+        self.__dict__["_output"] = None                       # the graph is freed: one backward per forward
         return torch.zeros_like(self._input) if grads[0] is None else grads[0]
 
     def _add_parameter(self, name, values):
@@ -119,12 +122,15 @@ class Sequential(torch.nn.Sequential, Module):
         return self._keep(super().forward(input))
 
     def backward(self, grad_out):                  # dL/dy flows back through every layer
-        check_backward_ready(self, self._graph_state())
-        check_grad_out(self, grad_out, self._output.shape)
+        output = self.__dict__.get("_output")
+        if output is None or not output.requires_grad:
+            check_backward_ready(self, self._graph_state())
+        if tuple(getattr(grad_out, "shape", ())) != tuple(output.shape):
+            check_grad_out(self, grad_out, output.shape)
         check_each_layer_once(self, self._modules.values())
         for module in reversed(self._modules.values()):
             grad_out = module.backward(grad_out)
-        self._output = None                         # one backward per forward, as every layer's
+        self.__dict__["_output"] = None             # one backward per forward, as every layer's
         return grad_out
 
     def short_repr(self):
