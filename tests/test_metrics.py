@@ -63,3 +63,59 @@ def test_confusion_matrix_figure_is_a_labelled_figure():
     assert isinstance(fig, Figure)
     assert ax.get_xlabel() == "predicted class" and ax.get_ylabel() == "true class"
     assert [tick.get_text() for tick in ax.get_xticklabels()] == ["no", "yes"]
+
+
+def test_f1_agrees_with_scikit_learn():
+    from sklearn.metrics import f1_score
+
+    rng = np.random.default_rng(2)
+    y_true, y_pred = rng.integers(0, 4, 200), rng.integers(0, 4, 200)
+    y_pred[:5] = 3                                    # every class predicted at least once
+    np.testing.assert_allclose(metrics.f1_scores(metrics.confusion_matrix(y_true, y_pred, 4)),
+                               f1_score(y_true, y_pred, average=None, labels=range(4)))
+
+
+def test_f1_is_the_harmonic_mean_of_precision_and_recall_and_zero_without_true_positives():
+    matrix = np.array([[90, 10], [5, 45]])
+    precision, recall = metrics.precision_recall(matrix)
+    np.testing.assert_allclose(metrics.f1_scores(matrix), 2 * precision * recall / (precision + recall))
+    np.testing.assert_array_equal(metrics.f1_scores(np.array([[9, 0], [1, 0]])), [18 / 19, 0.0])
+
+
+@pytest.mark.parametrize("ties", [False, True])
+def test_roc_curve_and_auc_agree_with_scikit_learn(ties):
+    from sklearn.metrics import roc_auc_score
+    from sklearn.metrics import roc_curve as sklearn_roc_curve
+
+    rng = np.random.default_rng(3)
+    y_true = (rng.random(300) < 0.1).astype(np.int64)
+    scores = y_true + rng.normal(0, 0.8, 300)
+    if ties:
+        scores = np.round(scores, 1)                  # many equal scores
+    fpr, tpr, thresholds = metrics.roc_curve(y_true, scores)
+    expected = sklearn_roc_curve(y_true, scores, drop_intermediate=False)
+    for ours, theirs in zip((fpr, tpr, thresholds), expected):
+        np.testing.assert_allclose(ours, theirs)
+    assert metrics.roc_auc(y_true, scores) == pytest.approx(roc_auc_score(y_true, scores))
+
+
+def test_auc_is_the_probability_that_a_positive_outranks_a_negative():
+    rng = np.random.default_rng(4)
+    y_true = rng.integers(0, 2, 120)
+    scores = np.round(y_true + rng.normal(0, 1, 120), 1)
+    assert metrics.roc_auc(y_true, scores) == pytest.approx(metrics.ranking_probability(y_true, scores))
+    assert metrics.roc_auc([0, 0, 1, 1], [0.1, 0.2, 0.3, 0.4]) == 1.0
+    assert metrics.roc_auc([0, 1], [0.5, 0.5]) == 0.5
+
+
+def test_roc_curve_refuses_a_single_class_and_mismatched_scores():
+    with pytest.raises(ValueError, match="both classes"):
+        metrics.roc_curve([0, 0, 0], [0.1, 0.2, 0.3])
+    with pytest.raises(ValueError, match="one score per sample"):
+        metrics.roc_curve([0, 1], [0.1, 0.2, 0.3])
+
+
+def test_roc_figure_is_a_labelled_figure():
+    fig = metrics.roc_figure({"model": (np.array([0, 0.5, 1]), np.array([0, 0.9, 1]))})
+    ax = fig.axes[0]
+    assert ax.get_xlabel() and ax.get_ylabel() and ax.get_title()

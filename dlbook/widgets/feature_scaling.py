@@ -2,9 +2,10 @@
 
 Least squares on two correlated features, y = x1 / s + 0.5 x2 + noise, where x1 is measured in
 units that give it a standard deviation s (dollars instead of thousands of dollars, say). The
-Hessian H = X^T X / N has eigenvalues near s^2 and 1: the bowl becomes a valley whose walls are s
-times steeper than its floor. Gradient descent with the stable step eta = 1 / lambda_max crosses
-the valley at once and then crawls along it; standardized features make the slider irrelevant.
+Hessian of the MSE, H = 2/N X^T X, has eigenvalues (curvatures) near 2 s^2 and 2: the bowl becomes a
+valley whose walls are s^2 times more curved than its floor. Gradient descent with eta = 1 / h_max
+(half the stability limit 2 / h_max) crosses the valley at once and then crawls along it;
+standardized features make the slider irrelevant.
 """
 
 import numpy as np
@@ -52,7 +53,7 @@ class ScalingExplorer(Explorer):
             X = Standardizer().fit_transform(X)
         H = least_squares_hessian(X, bias=False)                 # centered data: no bias needed
         thetas, excess = gradient_descent_path(X, y, steps=N_STEPS, bias=False)
-        optimum = np.linalg.solve(H, X.T @ y / len(X))
+        optimum = np.linalg.solve(H, 2 * X.T @ y / len(X))       # grad L = H w - 2/N X^T y = 0
         offset = np.stack([_W1 - optimum[0], _W2 - optimum[1]], axis=-1)
         surface_excess = 0.5 * np.einsum("...i,ij,...j->...", offset, H, offset)   # (w - w*)^T H (w - w*) / 2
         return {"thetas": thetas, "excess": excess, "kappa": condition_number(H), "optimum": optimum,
@@ -68,7 +69,7 @@ class ScalingExplorer(Explorer):
         path_axes.plot(path[:, 0], path[:, 1], "o-", color="tab:blue", markersize=3, linewidth=1.5)
         path_axes.plot(*result["optimum"], "*", color="tab:red", markersize=10)
         path_axes.set(xlim=WINDOW, ylim=WINDOW, xlabel="w1", ylabel="w2",
-                      title=f"{N_STEPS} steps, eta = 1 / lambda_max")
+                      title=f"{N_STEPS} steps, eta = 1 / h_max")
         loss_axes.semilogy(np.maximum(result["excess"], 1e-12), color="tab:blue")
         loss_axes.set(xlabel="step t", ylabel="L(w_t) - L* (log scale)", ylim=(1e-12, 10),
                       title=f"{features}, std of x1 = {spread}: kappa = {result['kappa']:.3g}")
