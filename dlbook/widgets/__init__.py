@@ -17,6 +17,7 @@ from .q_learning import QLearningExplorer
 from .regularization import RegularizationExplorer
 from .reuse import AugmentationExplorer
 from .transformers import AttentionExplorer
+from .universal_approximation import WidthExplorer
 
 __all__ = ["Explorer", "LRExplorer"]
 __all__ += ["ActivationExplorer"]
@@ -32,3 +33,4 @@ __all__ += ["AttentionExplorer"]
 __all__ += ["SamplingExplorer"]
 __all__ += ["AugmentationExplorer"]
 __all__ += ["LatentSpaceExplorer", "ReverseDiffusionExplorer"]
+__all__ += ["WidthExplorer"]
