@@ -26,3 +26,10 @@ def test_slopes_come_back_as_float64_numpy_arrays_of_the_input_shape(dl):
 def test_saturated_marks_slopes_below_a_fraction_of_the_largest():
     np.testing.assert_array_equal(saturated([1.0, 0.5, 0.04, -0.01, -1.0]), [False, False, True, True, False])
     np.testing.assert_array_equal(saturated([0.2, 0.04], fraction=0.5, largest=0.1), [False, True])
+
+
+def test_a_sigmoid_layer_shrinks_or_grows_the_gradient_as_its_weights_decide(dl):
+    from dlbook.experiments.activation_slopes import gradient_gain_through_sigmoid_layer
+
+    small, large = (gradient_gain_through_sigmoid_layer(dl, std) for std in (1 / np.sqrt(3 * 64), 1.0))
+    assert small < 0.25 < 1 < large, (small, large)      # slope <= 1/4; sqrt(64) / 4 = 2 with unit weights

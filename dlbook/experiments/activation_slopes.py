@@ -45,3 +45,19 @@ def saturated(slope, fraction=SATURATION_FRACTION, largest=None):
     magnitude = np.abs(np.asarray(slope, dtype=np.float64))
     largest = magnitude.max() if largest is None else largest
     return magnitude < fraction * largest
+
+
+def gradient_gain_through_sigmoid_layer(dl, weight_std, width=64, input_std=0.1, n_samples=256, seed=0):
+    """||dL/dx|| / ||dL/da|| through one layer a = sigmoid(x W^T), W ~ N(0, weight_std^2) of shape
+    (width, width), x ~ N(0, input_std^2) of shape (n_samples, width), dL/da ~ N(0, 1).
+
+    backward gives dL/dx = (sigmoid'(z) * dL/da) W: the slope (at most 1/4) and the weights together
+    decide whether the gradient shrinks or grows. Returns a float."""
+    rng = np.random.default_rng(seed)
+    layer, sigmoid = dl.Linear(width, width, bias=False), dl.Sigmoid()
+    layer.load_state_dict({"weight": weight_std * rng.standard_normal((width, width))})
+    x = dl.asarray(input_std * rng.standard_normal((n_samples, width)))
+    sigmoid(layer(x))                                                  # forward keeps what backward needs
+    grad_a = rng.standard_normal((n_samples, width))
+    grad_x = dl.to_numpy(layer.backward(sigmoid.backward(dl.asarray(grad_a))))
+    return float(np.linalg.norm(grad_x) / np.linalg.norm(grad_a))
