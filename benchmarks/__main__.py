@@ -2,7 +2,7 @@
 
 import argparse
 
-from . import attention, dense, sequence, spatial
+from . import attention, dense, gpt, sequence, spatial
 from .timing import format_table, same_threads
 
 
@@ -13,7 +13,7 @@ def main():
     args = parser.parse_args()
     with same_threads(args.threads):
         rows = (dense.run(args.repeats) + spatial.run(args.repeats) + sequence.run(args.repeats)
-                + attention.run(args.repeats))
+                + attention.run(args.repeats) + gpt.run(args.repeats))
     print(format_table(rows, args.threads, args.repeats))
 
 
