@@ -145,3 +145,43 @@ def test_adam_and_momentum_train_the_digits_mlp_further_than_plain_sgd(dl):
                                    progress=False)
     final = {name: runs[lr].train_loss[-1] for name, runs in results.items() for lr in runs}
     assert final["momentum"] < final["sgd"] and final["adam"] < final["sgd"]
+
+
+# ---------------------------------------------------------------- tuning, AdaGrad, weight decay under noise
+
+
+def test_tuning_picks_the_grid_rate_with_the_lowest_final_loss(dl_np):
+    from dlbook.experiments.optimizers import tune_learning_rate
+
+    best, final = tune_learning_rate(dl_np, "sgd", [0.01, 0.03, 0.05], steps=60)
+    assert best == 0.03 and final[0.05] == np.inf                     # 0.05 > 2 / 50 diverges
+
+
+def test_adagrad_steps_shrink_like_one_over_the_root_of_t_under_a_constant_gradient():
+    from dlbook.experiments.optimizers import adagrad
+
+    steps = np.abs(np.diff(adagrad(lambda theta: np.array([2.0, 0.02]), (0.0, 0.0), lr=0.1, steps=100), axis=0))
+    np.testing.assert_allclose(steps[[0, 3, 99]], 0.1 / np.sqrt([[1], [4], [100]]) * np.ones((3, 2)), rtol=1e-6)
+
+
+def test_adagrad_matches_torch_optim_adagrad():
+    torch = pytest.importorskip("torch")
+    from dlbook.experiments.optimizers import adagrad
+
+    theta = torch.tensor(START, dtype=torch.float64, requires_grad=True)
+    optimizer = torch.optim.Adagrad([theta], lr=0.3)
+    for _ in range(20):
+        optimizer.zero_grad()
+        (0.5 * theta @ torch.tensor(HESSIAN) @ theta).backward()
+        optimizer.step()
+    np.testing.assert_allclose(adagrad(quadratic_gradient, START, 0.3, 20)[-1], theta.detach().numpy(), rtol=1e-9)
+
+
+def test_sgd_and_adamw_decay_every_weight_alike_and_adam_l2_does_not(dl):
+    from dlbook.experiments.optimizers import decay_under_noise
+
+    expected = (1 - 0.01 * 0.1) ** 100
+    for name in ("sgd", "adamw"):
+        np.testing.assert_allclose(decay_under_noise(dl, name, 0.01, 0.1, steps=100)[-1], expected, atol=0.03)
+    quiet, noisy = decay_under_noise(dl, "adam", 0.01, 0.1, steps=100)[-1]
+    assert quiet < 0.3 and noisy > 0.98                                 # (1 - eta lambda)^100 = 0.905

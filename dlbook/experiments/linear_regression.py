@@ -177,10 +177,13 @@ def distance_to(solution, w, b):
     return float(np.hypot(w - solution[0], b - solution[1]))
 
 
-def _loss_on_grid(x, y, w_grid, b_grid):
-    """L(w, b) on a grid, from the sums that the mean squared error expands into."""
-    return (w_grid**2 * np.mean(x * x) + b_grid**2 + np.mean(y * y) + 2 * w_grid * b_grid * np.mean(x)
-            - 2 * w_grid * np.mean(x * y) - 2 * b_grid * np.mean(y))
+def loss_surface(X, Y, w, b):
+    """L(w, b) for arrays w and b of any one shape (a grid, or the points of a path), from the sums the
+    mean squared error expands into: mean(x^2) w^2 + b^2 + mean(y^2) + 2 mean(x) w b - 2 mean(xy) w - 2 mean(y) b."""
+    x, y = _as_columns(X, Y)
+    w, b = np.asarray(w, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    return (w**2 * np.mean(x * x) + b**2 + np.mean(y * y) + 2 * w * b * np.mean(x)
+            - 2 * w * np.mean(x * y) - 2 * b * np.mean(y))
 
 
 def plot_paths(X, Y, histories, solution=None):
@@ -202,7 +205,7 @@ def plot_paths(X, Y, histories, solution=None):
         margin = 0.15 * np.ptp(points, axis=0).max() + 0.01
         low, high = points.min(axis=0) - margin, points.max(axis=0) + margin
         w_grid, b_grid = np.meshgrid(np.linspace(low[0], high[0], 120), np.linspace(low[1], high[1], 120))
-        ax.contour(w_grid, b_grid, _loss_on_grid(x, y, w_grid, b_grid), levels=12, colors="0.8", linewidths=0.7)
+        ax.contour(w_grid, b_grid, loss_surface(x, y, w_grid, b_grid), levels=12, colors="0.8", linewidths=0.7)
         ax.set(xlim=(low[0], high[0]), ylim=(low[1], high[1]), xlabel="slope w", ylabel="intercept b")
     for label, path in first_epochs.items():
         left.plot(path[:, 0], path[:, 1], "o-", markersize=2, linewidth=0.7, label=label)

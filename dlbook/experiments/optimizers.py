@@ -27,7 +27,7 @@ def make_optimizer(dl, name, params, lr, **options):
     """The optimizer `name` of backend dl over params.
 
     sgd: dl.SGD(lr); momentum: dl.SGD(lr, momentum=0.9); nesterov: dl.SGD(lr, momentum=0.9,
-    nesterov=True); rmsprop: dl.RMSprop(lr); adam: dl.Adam(lr). options override or add
+    nesterov=True); rmsprop: dl.RMSprop(lr); adam: dl.Adam(lr); adamw: dl.AdamW(lr). options override or add
     keyword arguments, e.g. momentum=0.5 or betas=(0.9, 0.99)."""
     settings = {
         "sgd": (dl.SGD, {}),
@@ -35,9 +35,10 @@ def make_optimizer(dl, name, params, lr, **options):
         "nesterov": (dl.SGD, {"momentum": 0.9, "nesterov": True}),
         "rmsprop": (dl.RMSprop, {}),
         "adam": (dl.Adam, {}),
+        "adamw": (dl.AdamW, {}),
     }
     if name not in settings:
-        raise ValueError(f"unknown optimizer {name!r}: choose one of {OPTIMIZERS}")
+        raise ValueError(f"unknown optimizer {name!r}: choose one of {tuple(settings)}")
     optimizer_class, defaults = settings[name]
     return optimizer_class(params, lr=lr, **{**defaults, **options})
 
@@ -57,24 +58,19 @@ def quadratic_gradient(theta, hessian=HESSIAN):
 
 
 def _point(dl, start):
-    """A tiny dl.Module holding one Parameter `theta` of shape (2,), set to start."""
+    """A tiny dl.Module holding one Parameter `theta` (the shape of start), set to start."""
     module = dl.Module()
     module.theta = dl.Parameter(dl.asarray(np.asarray(start, dtype=np.float32)))
     return module
 
 
-def optimize_quadratic(dl, optimizer_name, lr, steps, start=START, hessian=HESSIAN, **options):
-    """Minimise L(theta) = 1/2 theta^T H theta from `start` with the backend's optimizer.
+def optimize(dl, optimizer_name, lr, steps, gradient, start=START, **options):
+    """Step the backend's optimizer `steps` times on a loss known by its gradient.
 
-    Each step writes grad L = H theta into theta.grad and calls optimizer.step().
-    lr: the learning rate eta, or a schedule: a sequence of `steps` rates eta_0 .. eta_{steps-1}, set as
-    optimizer.lr before each step. optimizer_name: one of OPTIMIZERS; options: its keyword arguments
-    (see make_optimizer). Returns the trajectory: float64 (steps + 1, 2), theta at the start and after
-    every step. A run that diverges (|theta| > 1e6) stops there: the rows after it are inf.
-    """
-    hessian = np.asarray(hessian, dtype=np.float64)
-    if hessian.shape != (2, 2) or not np.allclose(hessian, hessian.T):
-        raise ValueError(f"hessian must be a symmetric 2 x 2 matrix, got shape {hessian.shape}")
+    gradient: a function theta (float64 array) -> grad L(theta), written into theta.grad before each
+    optimizer.step(). lr: one learning rate, or one per step (a schedule, set as optimizer.lr before
+    each step). Returns the trajectory: float64 (steps + 1, *shape of start); rows after a divergence
+    (|theta| > 1e6) are inf."""
     lrs = np.full(steps, lr, dtype=np.float64) if np.ndim(lr) == 0 else np.asarray(lr, dtype=np.float64)
     if lrs.shape != (steps,):
         raise ValueError(f"lr must be one learning rate or one per step ({steps}), got {lrs.shape[0]}")
@@ -83,15 +79,72 @@ def optimize_quadratic(dl, optimizer_name, lr, steps, start=START, hessian=HESSI
     trajectory = [dl.to_numpy(point.theta.data).astype(np.float64)]
     for eta in lrs:
         if np.abs(trajectory[-1]).max() > DIVERGED:
-            trajectory.append(np.full(2, np.inf))
+            trajectory.append(np.full(trajectory[-1].shape, np.inf))
             continue
         optimizer.lr = float(eta)                                     # eta_t of the schedule
         optimizer.zero_grad()
-        gradient = quadratic_gradient(trajectory[-1], hessian)        # grad L(theta) = H theta
-        point.theta.grad = dl.asarray(gradient.astype(np.float32))
+        point.theta.grad = dl.asarray(np.asarray(gradient(trajectory[-1]), dtype=np.float32))   # g
         optimizer.step()                                              # the backend's update rule
         trajectory.append(dl.to_numpy(point.theta.data).astype(np.float64))
     return np.array(trajectory)
+
+
+def optimize_quadratic(dl, optimizer_name, lr, steps, start=START, hessian=HESSIAN, **options):
+    """Minimise L(theta) = 1/2 theta^T H theta from `start` with the backend's optimizer.
+
+    Each step writes grad L = H theta into theta.grad and calls optimizer.step() (see `optimize`).
+    lr: the learning rate eta, or a schedule: a sequence of `steps` rates eta_0 .. eta_{steps-1}, set as
+    optimizer.lr before each step. optimizer_name: one of OPTIMIZERS; options: its keyword arguments
+    (see make_optimizer). Returns the trajectory: float64 (steps + 1, 2), theta at the start and after
+    every step. A run that diverges (|theta| > 1e6) stops there: the rows after it are inf.
+    """
+    hessian = np.asarray(hessian, dtype=np.float64)
+    if hessian.shape != (2, 2) or not np.allclose(hessian, hessian.T):
+        raise ValueError(f"hessian must be a symmetric 2 x 2 matrix, got shape {hessian.shape}")
+    return optimize(dl, optimizer_name, lr, steps, lambda theta: quadratic_gradient(theta, hessian), start,
+                    **options)
+
+
+def tune_learning_rate(dl, optimizer_name, lr_grid, steps, hessian=HESSIAN, **options):
+    """The learning rate of lr_grid with the lowest loss after `steps` steps on the quadratic, every
+    rate given the same budget. Returns (best lr, {lr: final loss}); a diverged run's loss is inf."""
+    final = {float(lr): float(quadratic_loss(optimize_quadratic(dl, optimizer_name, float(lr), steps,
+                                                                hessian=hessian, **options)[-1], hessian))
+             for lr in lr_grid}
+    return min(final, key=final.get), final
+
+
+def adagrad(gradient, start, lr, steps, eps=1e-10):
+    """AdaGrad (Duchi et al., 2011) by hand, as torch.optim.Adagrad with its defaults:
+    v <- v + g^2 (the sum of every squared gradient so far);  theta <- theta - eta g / (sqrt(v) + eps).
+    gradient: theta -> g. Returns the trajectory, float64 (steps + 1, *shape of start)."""
+    theta = np.array(start, dtype=np.float64)
+    v = np.zeros_like(theta)
+    trajectory = [theta.copy()]
+    for _ in range(steps):
+        g = gradient(theta)
+        v += g * g                                                    # v = v + g^2: it only grows
+        theta = theta - lr * g / (np.sqrt(v) + eps)                   # theta <- theta - eta g / (sqrt(v) + eps)
+        trajectory.append(theta.copy())
+    return np.array(trajectory)
+
+
+def decay_under_noise(dl, optimizer_name, lr, weight_decay, noise_scales=(0.01, 10.0), steps=200, n_weights=500,
+                      seed=0):
+    """How much weight decay shrinks weights whose loss is flat, by the size of their gradient noise.
+
+    n_weights weights per entry of noise_scales, all starting at 1; at every step each gets the
+    gradient noise_scale * N(0, 1) (the same draws for every optimizer: a NumPy Generator seeded with
+    seed), a loss with no pull of its own. The optimizer (see make_optimizer: "sgd", "adam", or
+    "adamw") is built with weight_decay. Returns (steps + 1, len(noise_scales)): the mean weight of
+    each group after every step. Under SGD and AdamW the mean decays by (1 - eta lambda) per step
+    whatever the noise; under Adam's L2 the decay lambda theta is divided by sqrt(v) like the rest
+    of the gradient, so a noisy weight hardly decays and a quiet one decays fast."""
+    scales = np.repeat(np.asarray(noise_scales, dtype=np.float64), n_weights)
+    generator = np.random.default_rng(seed)
+    trajectory = optimize(dl, optimizer_name, lr, steps, lambda theta: scales * generator.standard_normal(len(scales)),
+                          start=np.ones(len(scales)), weight_decay=weight_decay)
+    return trajectory.reshape(steps + 1, len(noise_scales), n_weights).mean(axis=2)
 
 
 def plot_trajectories(trajectories, hessian=HESSIAN, title="optimizers on an ill-conditioned quadratic",

@@ -89,8 +89,8 @@ class Optimizer(OptimizerSpec):
 
 
 class SGD(SGDSpec, Optimizer):
-    """g <- g + lambda theta;  b <- mu b + (1 - dampening) g  (b = g at the first step);
-    g <- g + mu b (nesterov) or b;  theta <- theta - eta g."""
+    """g <- g + lambda theta;  m <- mu m + (1 - dampening) g  (m = g at the first step);
+    g <- g + mu m (nesterov) or m;  theta <- theta - eta g."""
 
     def update(self, theta, grad, state, group):
         if group["weight_decay"]:
@@ -98,11 +98,11 @@ class SGD(SGDSpec, Optimizer):
         momentum = group["momentum"]
         if momentum:
             if "momentum_buffer" not in state:
-                state["momentum_buffer"] = np.array(grad, dtype=theta.dtype)  # b_1 = g_1
+                state["momentum_buffer"] = np.array(grad, dtype=theta.dtype)  # m_1 = g_1
             else:
                 buffer = state["momentum_buffer"]
                 buffer *= momentum
-                buffer += (1 - group["dampening"]) * grad                    # b = mu b + (1 - d) g
+                buffer += (1 - group["dampening"]) * grad                    # m = mu m + (1 - dampening) g
             buffer = state["momentum_buffer"]
             grad = grad + momentum * buffer if group["nesterov"] else buffer
         theta -= (group["lr"] * grad).astype(theta.dtype, copy=False)        # theta <- theta - eta g

@@ -12,6 +12,7 @@ from .generative_models import LatentSpaceExplorer, ReverseDiffusionExplorer
 from .gradients_through_time import GradientFlowExplorer
 from .initialization import InitializationExplorer
 from .language_models import SamplingExplorer
+from .linear_regression import BatchSizeExplorer
 from .optimizers import LRExplorer
 from .q_learning import QLearningExplorer
 from .regularization import RegularizationExplorer
@@ -34,3 +35,4 @@ __all__ += ["SamplingExplorer"]
 __all__ += ["AugmentationExplorer"]
 __all__ += ["LatentSpaceExplorer", "ReverseDiffusionExplorer"]
 __all__ += ["WidthExplorer"]
+__all__ += ["BatchSizeExplorer"]
