@@ -78,7 +78,7 @@ def test_a_backward_step_explains_the_chain_rule_with_its_numbers():
     frames = backprop_frames(neuron_graph())
     nodes, _ = graph(neuron_graph())
     z_step = next(frame for frame in frames if frame["phase"] == "backward" and nodes[frame["current"]].label == "z")
-    assert z_step["explanation"].startswith("dL/dz = ∂h/∂z · dL/dh = ")
+    assert z_step["explanation"].startswith("dL/dz = ∂ŷ/∂z · dL/dŷ = ")
     assert z_step["explanation"].endswith(f"= {z_step['grad'][z_step['current']]:.3g}")
 
 

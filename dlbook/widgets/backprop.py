@@ -18,16 +18,16 @@ FRAME_DPI = 90                 # sharper than the default 64: the nodes carry te
 
 
 def neuron_graph(w=-0.8, x=1.5, b=0.5, y=0.4):
-    """The root L of L = (tanh(w x + b) - y)^2 with every node named (w, x, b, y, w·x, z, h, -y, e, L);
+    """The root L of L = (tanh(w x + b) - y)^2 with every node named (w, x, b, y, w·x, z, ŷ, -y, e, L);
     the constant -1 that makes -y keeps no name."""
     w, x, b, y = Value(w, label="w"), Value(x, label="x"), Value(b, label="b"), Value(y, label="y")
     wx = w * x
     wx.label = "w·x"
     z = wx + b
     z.label = "z"
-    h = z.tanh()
-    h.label = "h"
-    e = h - y                                          # h + (-1) * y: two nodes, the product named -y
+    y_hat = z.tanh()
+    y_hat.label = "ŷ"
+    e = y_hat - y                                      # ŷ + (-1) * y: two nodes, the product named -y
     e.label, e.parents[1].label = "e", "-y"
     loss = e**2
     loss.label = "L"
@@ -38,7 +38,7 @@ def node_name(node):
     """How the explanations call a node: its label ('z', '(w·x)' in brackets unless a plain name),
     'const' for an unnamed number, its op for an unnamed operation."""
     name = node.label or ("const" if not node.parents else node.op)
-    return name if re.fullmatch(r"[A-Za-z_]\w*", name, flags=re.ASCII) else f"({name})"
+    return name if re.fullmatch(r"[^\W\d]\w*", name) else f"({name})"     # a letter (ŷ too), then letters/digits
 
 
 def number(value):
@@ -62,7 +62,7 @@ def forward_formula(node):
 
 def backward_formula(nodes, edges, index):
     """A node's gradient by the chain rule, in names and numbers:
-    'dL/dz = ∂h/∂z · dL/dh = 0.635 · (-2.01) = -1.28'; the root: 'dL/dL = 1'."""
+    'dL/dz = ∂ŷ/∂z · dL/dŷ = 0.635 · (-2.01) = -1.28'; the root: 'dL/dL = 1'."""
     name, terms = node_name(nodes[index]), chain_rule_terms(nodes, edges, index)
     if not terms:
         return f"dL/d{name} = 1 (backpropagation starts here)"
