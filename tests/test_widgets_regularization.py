@@ -14,8 +14,8 @@ def gap(width, weight_decay=0.0, dropout=0.0):
 
 
 def test_compute_is_pure_the_same_values_give_the_same_arrays():
-    first = RegularizationExplorer().compute(width=16, weight_decay=1e-3, dropout=0.3)
-    second = RegularizationExplorer().compute(width=16, weight_decay=1e-3, dropout=0.3)
+    first = RegularizationExplorer().compute(width=16, weight_decay=0.3, dropout=0.3)
+    second = RegularizationExplorer().compute(width=16, weight_decay=0.3, dropout=0.3)
     np.testing.assert_array_equal(first["probability"], second["probability"])
     assert {k: v for k, v in first.items() if k != "probability"} == \
         {k: v for k, v in second.items() if k != "probability"}
@@ -33,9 +33,9 @@ def test_a_wide_unregularized_network_fits_every_training_point_and_overfits():
 
 
 def test_l2_and_dropout_each_shrink_the_gap_of_the_wide_network():
-    assert gap(64, weight_decay=1e-2) < gap(64) - 0.1                    # measured: 0.01 vs 0.20
+    assert gap(64, weight_decay=1.0) < gap(64) - 0.1                     # measured: 0.02 vs 0.20
     assert gap(64, dropout=0.5) < gap(64) - 0.1                          # measured: 0.01 vs 0.20
-    assert gap(64, weight_decay=1e-3) < gap(64)
+    assert gap(64, weight_decay=0.3) < gap(64)
 
 
 def test_a_narrow_network_overfits_less_than_a_wide_one():
@@ -44,7 +44,7 @@ def test_a_narrow_network_overfits_less_than_a_wide_one():
 
 def test_too_much_l2_underfits_whatever_the_width():
     for width in RegularizationExplorer.GRID["width"]:
-        assert EXPLORER.result(width=width, weight_decay=0.1, dropout=0.0)["train_accuracy"] < 0.85
+        assert EXPLORER.result(width=width, weight_decay=3.0, dropout=0.0)["train_accuracy"] < 0.85
 
 
 def test_render_draws_labelled_axes_with_the_gap_in_the_title():

@@ -152,18 +152,19 @@ def moons_split(n_train=40, n_val=400, noise=0.3, seed=0):
 
 def train_moons_classifier(dl, split, width, weight_decay=0.0, dropout=0.0, n_steps=200, lr=0.1, seed=0):
     """A one-hidden-layer ReLU MLP 2 -> width -> 2 (with Dropout(dropout) after the hidden layer) trained
-    on split's training part by full-batch Adam(lr, weight_decay = lambda, the L2 coefficient) for
-    n_steps steps. Deterministic: the same arguments give the same weights.
+    on split's training part by full-batch AdamW(lr, weight_decay = lambda) for n_steps steps: decoupled
+    weight decay, every weight multiplied by 1 - eta lambda before Adam's step on the loss's gradient
+    (the decay rule derived for SGD, not Adam's L2 term, which Adam would rescale by its sqrt(v)). Deterministic: the same arguments give the same weights.
     Returns (model in eval mode, generalization_gap of it)."""
     model = mlp(dl, (2, width, 2), dropout=dropout, seed=seed)
     loss_fn = dl.CrossEntropyLoss()
-    optimizer = dl.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
+    optimizer = dl.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
     x, y = dl.asarray(split.X_train), dl.asarray(split.y_train)
     for _ in range(n_steps):                                    # full-batch steps
         loss_fn(model(x), y)                                    # forward (dropout draws a new mask)
         optimizer.zero_grad()
         model.backward(loss_fn.backward())                      # backward
-        optimizer.step()                                        # Adam, with the L2 gradient lambda theta
+        optimizer.step()                                        # theta <- (1 - eta lambda) theta, then Adam's step
     model.eval()
     return model, generalization_gap(model, loss_fn, *split)
 

@@ -2,8 +2,8 @@
 network on noisy moons, and the gap between its training and validation accuracy.
 
 Each frame is a fresh network 2 -> width -> 2 (ReLU, Dropout(p) after the hidden layer) trained on 40
-noisy points by full-batch Adam with weight_decay = lambda (the L2 term lambda ||theta||^2 / 2 of the
-loss) for 200 steps, then evaluated in eval mode on 400 other points from the same distribution.
+noisy points by full-batch AdamW with weight_decay = lambda (decoupled weight decay: theta <- (1 - eta lambda)
+theta each step, then Adam's step on the loss's gradient) for 200 steps, then evaluated in eval mode on 400 other points from the same distribution.
 A wide, unregularized network bends its boundary around single noisy points: 100% on the training
 set, far less on the validation set. Larger lambda or p straighten the boundary and close the gap;
 too much of either underfits.
@@ -20,7 +20,7 @@ from ..experiments.regularization import class_probability, moons_split, train_m
 from .explorer import Explorer
 
 SPLIT = moons_split(n_train=40, n_val=400, noise=0.3, seed=2)       # the same points in every frame
-N_STEPS = 200                           # full-batch Adam steps per frame
+N_STEPS = 200                           # full-batch AdamW steps per frame
 LEARNING_RATE = 0.1
 RESOLUTION = 60                         # the probability is drawn on a RESOLUTION x RESOLUTION grid
 EXTENT = (-1.6, 2.6, -1.3, 1.8)         # x1 from, to; x2 from, to: the moons with their noise
@@ -36,10 +36,10 @@ class RegularizationExplorer(Explorer):
     TITLE = "Capacity, L2 and dropout: decision boundary and generalization gap"
     GRID = {
         "width": [4, 16, 64],
-        "weight_decay": [0.0, 1e-3, 1e-2, 1e-1],
+        "weight_decay": [0.0, 0.3, 1.0, 3.0],           # AdamW's lambda: a decay of 1 - 0.1 lambda per step
         "dropout": [0.0, 0.3, 0.5],
     }
-    LABELS = {"width": "hidden width (capacity)", "weight_decay": "L2 lambda", "dropout": "dropout p"}
+    LABELS = {"width": "hidden width (capacity)", "weight_decay": "weight decay lambda (AdamW)", "dropout": "dropout p"}
     DEFAULTS = {"width": 64, "weight_decay": 0.0, "dropout": 0.0}
     FIGSIZE = (6.0, 4.0)
 
