@@ -118,32 +118,69 @@ def _check_depth(depth, even=False):
         raise ValueError(f"depth must be {kind} of Linear layers >= 2, got {depth}")
 
 
-def plain_network(dl, depth, width, in_features, out_features, seed=0):
+def plain_network(dl, depth, width, in_features, out_features, seed=0, *, batch_norm=False):
     """Linear(in, width) -> ReLU -> [Linear(width, width) -> ReLU] x (depth - 2) -> Linear(width, out):
     `depth` Linear layers, He init (the best a plain ReLU stack can start from), zero biases.
+    batch_norm=True puts a BatchNorm1d(width) between every hidden Linear and its ReLU.
     x: (N, in_features) -> (N, out_features). Layer i draws from seed + i."""
     _check_depth(depth)
-    return mlp(dl, (in_features,) + (width,) * (depth - 1) + (out_features,), init="kaiming", seed=seed)
+    return mlp(dl, (in_features,) + (width,) * (depth - 1) + (out_features,), init="kaiming",
+               batch_norm=batch_norm, seed=seed)
 
 
-def residual_block(dl, width, seed=0):
+def residual_block(dl, width, seed=0, *, batch_norm=False):
     """Residual(ReLU -> Linear -> ReLU -> Linear): y = x + W_2 relu(W_1 relu(x) + b_1) + b_2, the
     pre-activation block of He et al. (2016b); x, y: (N, width). W_1 He-initialized (seed), W_2 = 0
-    (seed + 1): the block starts as the identity."""
-    return dl.Residual(dl.Sequential(dl.ReLU(), linear(dl, width, width, "kaiming", seed=seed), dl.ReLU(),
-                                     linear(dl, width, width, "zeros", seed=seed + 1)))
+    (seed + 1): the block starts as the identity. batch_norm=True puts a BatchNorm1d(width) before each
+    ReLU: Residual(BN -> ReLU -> Linear -> BN -> ReLU -> Linear), still the identity at the start."""
+    norm = (lambda: [dl.BatchNorm1d(width)]) if batch_norm else (lambda: [])
+    return dl.Residual(dl.Sequential(*norm(), dl.ReLU(), linear(dl, width, width, "kaiming", seed=seed),
+                                     *norm(), dl.ReLU(), linear(dl, width, width, "zeros", seed=seed + 1)))
 
 
-def residual_network(dl, depth, width, in_features, out_features, seed=0):
+def residual_network(dl, depth, width, in_features, out_features, seed=0, *, batch_norm=False):
     """Linear(in, width) -> (depth - 2) / 2 residual blocks -> ReLU -> Linear(width, out): `depth` Linear
     layers in all, as many as plain_network(dl, depth, ...), with the same first and last layer (seed and
-    seed + depth - 1). x: (N, in_features) -> (N, out_features)."""
+    seed + depth - 1). batch_norm=True: blocks with batch normalization (residual_block) and a
+    BatchNorm1d before the last ReLU. x: (N, in_features) -> (N, out_features)."""
     _check_depth(depth, even=True)
     layers = [linear(dl, in_features, width, "kaiming", seed=seed)]
     for i in range(1, depth - 1, 2):
-        layers.append(residual_block(dl, width, seed + i))
+        layers.append(residual_block(dl, width, seed + i, batch_norm=batch_norm))
+    layers += [dl.BatchNorm1d(width)] if batch_norm else []
     layers += [dl.ReLU(), linear(dl, width, out_features, "kaiming", seed=seed + depth - 1)]
     return dl.Sequential(*layers)
+
+
+def residual_conv_block(dl, channels, seed=0):
+    """He et al.'s (2016) basic block for images, Residual(Conv3x3 -> BN -> ReLU -> Conv3x3 -> BN):
+    y = x + F(x), with x, y: (N, C, H, W), C = channels. Padding 1 and stride 1 keep H and W, and both
+    convolutions keep C, so F(x) has x's shape and the sum is defined. The last BatchNorm2d's scale gamma
+    starts at 0 (Goyal et al., 2017): F(x) = 0, the block starts as the identity. The convolutions draw
+    from seed and seed + 1."""
+    scale_last = dl.BatchNorm2d(channels)
+    dl.zeros(scale_last.weight)
+    return dl.Residual(dl.Sequential(
+        dl.Conv2d(channels, channels, 3, padding=1, seed=seed), dl.BatchNorm2d(channels), dl.ReLU(),
+        dl.Conv2d(channels, channels, 3, padding=1, seed=seed + 1), scale_last))
+
+
+def residual_cnn(dl, channels=16, n_blocks=2, n_classes=10, image_size=8, *, seed=0):
+    """A small convolutional ResNet for 1-channel images (the 8x8 digits by default):
+
+        Conv3x3(1, C) -> BN -> ReLU -> MaxPool2d(2) -> [residual_conv_block(C) -> ReLU] x n_blocks
+        -> AvgPool2d(s / 2) -> Flatten -> Linear(C, n_classes)
+
+    x: (N, 1, s, s) -> (N, C, s, s) after the stem's convolution -> (N, C, s/2, s/2) after its pooling, the
+    shape every block keeps -> (N, C, 1, 1), the global average of each channel -> (N, C) -> logits
+    (N, n_classes), s = image_size. The stem draws from seed, block k from
+    seed + 1 + 2k, the Linear layer from seed + 1 + 2 n_blocks."""
+    layers = [dl.Conv2d(1, channels, 3, padding=1, seed=seed), dl.BatchNorm2d(channels), dl.ReLU(),
+              dl.MaxPool2d(2)]
+    for k in range(n_blocks):
+        layers += [residual_conv_block(dl, channels, seed=seed + 1 + 2 * k), dl.ReLU()]
+    return dl.Sequential(*layers, dl.AvgPool2d(image_size // 2), dl.Flatten(),
+                         dl.Linear(channels, n_classes, seed=seed + 1 + 2 * n_blocks))
 
 
 def autoencoder(dl, in_features, latent_dim, hidden=64, *, seed=0):
