@@ -11,6 +11,7 @@ L(w_t, b_t) - L* against the samples seen.
 """
 
 import numpy as np
+from matplotlib.ticker import NullLocator
 
 from ..data import linear_regression as line_data
 from ..experiments.linear_regression import gradient_descent, least_squares, loss_surface
@@ -33,7 +34,7 @@ class BatchSizeExplorer(Explorer):
     TITLE = "Batch size and learning rate: the path of mini-batch gradient descent"
     GRID = {
         "batch_size": [1, 4, 16, 64, 256],
-        "lr": [0.02, 0.05, 0.1, 0.2],
+        "lr": [0.05, 0.1, 0.2],
     }
     LABELS = {"batch_size": "batch size |B| (256 = full batch)", "lr": "learning rate eta"}
     DEFAULTS = {"batch_size": 16, "lr": 0.1}
@@ -57,13 +58,16 @@ class BatchSizeExplorer(Explorer):
         path_axes.plot(path[:, 0], path[:, 1], "-", color="tab:blue", linewidth=0.6, alpha=0.8)
         path_axes.plot(path[-1, 0], path[-1, 1], "o", color="tab:blue", markersize=4)
         path_axes.plot(*SOLUTION, "*", color="black", markersize=10)
-        path_axes.set(xlim=EXTENT[:2], ylim=EXTENT[2:], xlabel="slope w", ylabel="intercept b",
+        path_axes.set(xlim=EXTENT[:2], ylim=EXTENT[2:], xticks=(0, 1, 2, 3), yticks=(0, 1, 2),   # fixed ticks: fast
+                      xlabel="slope w", ylabel="intercept b",
                       title=f"|B| = {batch_size}, eta = {lr:g}: {result['n_steps']} steps")
         loss_axes.semilogy(result["samples"], np.maximum(result["excess"], EXCESS_LIMITS[0]), color="tab:blue",
                            linewidth=0.8)
         loss_axes.axhline(max(result["final_excess"], EXCESS_LIMITS[0]), color="tab:red", linestyle="--",
                           linewidth=0.8)
         loss_axes.set_yticks(EXCESS_TICKS, ["1e-4", "1e-2", "1"])          # plain text: fast
-        loss_axes.set(ylim=EXCESS_LIMITS, xlabel="samples seen", ylabel="L(w, b) - L* (log scale)",
+        loss_axes.yaxis.set_minor_locator(NullLocator())                     # no minor log ticks: fast
+        loss_axes.set(ylim=EXCESS_LIMITS, xlim=(0, EPOCHS * len(X)), xticks=np.arange(0, EPOCHS * len(X) + 1, 256),
+                      xlabel="samples seen", ylabel="L(w, b) - L* (log scale)",
                       title=f"last epoch's mean excess loss {result['final_excess']:.1e} (dashed)")
         return figure

@@ -9,6 +9,7 @@ torch) moves w through dlbook.experiments.optimizers.optimize_quadratic, with et
 """
 
 import numpy as np
+from matplotlib.ticker import NullLocator
 
 from .. import numpy as reference
 from .. import schedules
@@ -71,14 +72,17 @@ class LRExplorer(Explorer):
         path = np.clip(trajectory[np.isfinite(trajectory).all(axis=1)], -50, 50)   # up to a divergence
         path_axes.plot(path[:, 0], path[:, 1], "o-", color="tab:blue", markersize=3, linewidth=1)
         path_axes.plot(0, 0, "*", color="tab:red", markersize=10)
-        path_axes.set(xlim=(-5, 5), ylim=(-3.5, 3.5), xlabel="w1", ylabel="w2",
+        path_axes.set(xlim=(-5, 5), ylim=(-3.5, 3.5), xticks=(-4, -2, 0, 2, 4), yticks=(-2, 0, 2),   # fixed: fast
+                      xlabel="w1", ylabel="w2",
                       title=f"gradient descent, eta_0 = {lr:g}, {schedule}")
         loss_axes.semilogy(np.maximum(result["loss"], 1e-12), color="tab:blue")
         loss_axes.set_yticks(LOSS_TICKS, [f"1e{round(np.log10(tick))}" for tick in LOSS_TICKS])  # no mathtext: fast
-        loss_axes.set(xlabel="step t", ylabel="loss L(w_t) (log scale)", ylim=(1e-8, 1e6),
+        loss_axes.yaxis.set_minor_locator(NullLocator())                     # no minor log ticks: fast
+        loss_axes.set(xticks=(0, 10, 20, 30, 40), xlabel="step t", ylabel="loss L(w_t) (log scale)", ylim=(1e-8, 1e6),
                       title="diverges: eta too large" if result["diverged"] else "loss per step")
         lr_axes = loss_axes.twinx()
         lr_axes.plot(result["lrs"], color="tab:orange", linewidth=1)
         lr_axes.set_ylabel("learning rate eta_t", color="tab:orange")
         lr_axes.set_ylim(0, 0.75)
+        lr_axes.set_yticks((0.0, 0.25, 0.5, 0.75))
         return figure
