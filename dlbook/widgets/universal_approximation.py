@@ -39,8 +39,7 @@ class WidthExplorer(Explorer):
         figure.subplots_adjust(left=0.08, right=0.98, bottom=0.17, top=0.88, wspace=0.3)
         fit_axes.plot(result["x"], result["target"], color="0.5", linewidth=3, label="target")
         fit_axes.plot(result["x"], result["prediction"], color="tab:blue", linewidth=1.8, label=f"network, w = {width}")
-        for c in result["kinks"]:
-            fit_axes.axvline(c, color="tab:orange", linewidth=0.6, alpha=0.6)
+        fit_axes.vlines(result["kinks"], -1.5, 1.6, color="tab:orange", linewidth=0.6, alpha=0.6)   # one artist
         fit_axes.set(xlim=(-1, 1), ylim=(-1.5, 1.6), xlabel="input x", ylabel="output",
                      title=f"{target}: RMSE {result['rmse']:.3f} (orange: kinks)")
         fit_axes.legend(loc="lower left", fontsize=8)
