@@ -669,7 +669,7 @@ def self_attention(dl, attn, kind=""):
             self.attn = attn
 
         def forward(self, x):
-            masks = mha_masks(kind, tuple(x.shape), self.attn.batch_first, self.attn.num_heads)
+            masks = mha_masks(kind, tuple(x.shape), self.attn.batch_first, self.attn.num_heads) if x.ndim == 3 else {}
             masks = {name: value if name == "is_causal" else dl.asarray(value) for name, value in masks.items()}
             out, _ = self.attn(x, x, x, **masks)
             return out
@@ -688,7 +688,7 @@ def torch_self_attention(torch, attn, kind=""):
             self.attn = attn
 
         def forward(self, x):
-            masks = mha_masks(kind, tuple(x.shape), self.attn.batch_first, self.attn.num_heads)
+            masks = mha_masks(kind, tuple(x.shape), self.attn.batch_first, self.attn.num_heads) if x.ndim == 3 else {}
             masks = {name: value if name == "is_causal" else torch.as_tensor(value) for name, value in masks.items()}
             return self.attn(x, x, x, **masks)[0]
 
@@ -705,21 +705,38 @@ def query_key_value(dl, attention, lengths, kind="", time_axis=1, sdpa=False):
             self.attention = attention
 
         def forward(self, x):
-            query, key, value = time_slices(x, time_axis, lengths)
+            self.input_shape = tuple(x.shape)
+            query, key, value = split_query_key_value(x, time_axis, lengths)
             masks = attention_call_masks(kind, tuple(x.shape), lengths, sdpa, getattr(attention, "num_heads", 1))
             masks = {name: value if name == "is_causal" else dl.asarray(value) for name, value in masks.items()}
             return first_output(self.attention(query, key, value, **masks))
 
         def backward(self, grad_out):
             grads = [to_array(grad) for grad in self.attention.backward(grad_out)]
-            return dl.asarray(np.concatenate(grads, axis=time_axis))        # dL/dx: query, key, value side by side
+            grad = np.concatenate(grads, axis=time_axis)                    # dL/dx: query, key, value side by side
+            missing = self.input_shape[time_axis] - grad.shape[time_axis]   # steps after L + 2 S: read by none
+            if missing:
+                grad = np.concatenate([grad, np.zeros_like(np.take(grad, range(missing), axis=time_axis))],
+                                      axis=time_axis)
+            return dl.asarray(grad, dtype=grad.dtype)
 
     return QueryKeyValue()
 
 
+def split_query_key_value(x, time_axis, lengths):
+    """x cut along time into query (L), key (S) and value (S); an input without that axis is passed as all
+    three, for the layer's own shape check to answer."""
+    if x.ndim <= time_axis:
+        return x, x, x
+    return time_slices(x, time_axis, lengths)
+
+
+
 def attention_call_masks(kind, x_shape, lengths, sdpa, num_heads):
     """The masks of a QueryKeyValue call: MultiheadAttention's, or scaled_dot_product_attention's (True = may
-    attend, causal as is_causal alone)."""
+    attend, causal as is_causal alone); none for an input without a batch axis."""
+    if not x_shape:
+        return {}
     length, source = lengths[0], lengths[1]
     masks = attention_masks(kind, x_shape[0], length, source, num_heads)
     if not sdpa:
@@ -737,7 +754,7 @@ def torch_query_key_value(torch, attention, lengths, kind="", time_axis=1, sdpa=
             self.attention = attention
 
         def forward(self, x):
-            query, key, value = time_slices(x, time_axis, lengths)
+            query, key, value = split_query_key_value(x, time_axis, lengths)
             masks = attention_call_masks(kind, tuple(x.shape), lengths, sdpa, getattr(attention, "num_heads", 1))
             masks = {name: value if name == "is_causal" else torch.as_tensor(value) for name, value in masks.items()}
             return first_output(self.attention(query, key, value, **masks))
@@ -778,6 +795,8 @@ def masked(dl, layer, kind):
 
 
 def encoder_masks(convert, kind, x_shape, layer):
+    if len(x_shape) != 3:                                  # no masks for a malformed input: the layer answers
+        return {}
     masks = mha_masks(kind, x_shape, layer.self_attn.batch_first, layer.self_attn.num_heads)
     names = {"attn_mask": "src_mask", "key_padding_mask": "src_key_padding_mask", "is_causal": "is_causal"}
     return {names[name]: value if name == "is_causal" else convert(value) for name, value in masks.items()}

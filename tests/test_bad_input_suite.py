@@ -5,8 +5,9 @@ The kinds (enumerated, deterministic): dtypes torch and NumPy treat differently 
 float32 into a float64 layer, complex64), NaN and inf, an empty and a one-sample batch, one axis too
 many or too few, an axis of the wrong size, a Python list, the other backend's array, non-contiguous
 views (strided, transposed), and for backward: before forward, twice after one forward, a gradient of
-the wrong shape, the layer applied twice in one forward (tied weights). Losses get the same kinds on
-their input and on their target, plus class weights and pos_weight of the wrong shape; optimizers get
+the wrong shape, the layer applied twice in one forward (tied weights). An Embedding gets bad token ids
+instead (float, boolean, complex, NaN, out of range, negative, int32, a 0-d id, lists, ...). Losses get
+the same kinds on their input and on their target, plus class weights and pos_weight of the wrong shape; optimizers get
 bad settings and bad parameter lists.
 
 The rule each case is held to (`judge`):
@@ -36,7 +37,7 @@ from collections import Counter
 
 import numpy as np
 import pytest
-from catalogue import LAYERS, LOSSES, OPTIMIZERS, example_input, outputs, to_array
+from catalogue import LAYERS, LOSSES, OPTIMIZERS, example_input, outputs, to_array, token_ids_of
 
 import dlbook
 from dlbook.core.errors import dtype_name, layer_name
@@ -336,6 +337,53 @@ def applied_twice_outcomes(case, backend):
     return ours, mine, theirs
 
 
+# Embedding's cases wrap the layer (catalogue.TokenIds: ids read off a float input); its bad input is bad ids,
+# given to the layer itself: name -> make the ids from the case's int64 ids, and the form
+ID_VARIANTS = {
+    "int32-ids": (lambda ids: ids.astype(np.int32), "array"),
+    "float64-ids": (lambda ids: ids.astype(np.float64), "array"),
+    "float32-ids": (lambda ids: ids.astype(np.float32), "array"),
+    "bool-ids": (lambda ids: ids > 2, "array"),
+    "complex64-ids": (lambda ids: ids.astype(np.complex64), "array"),
+    "nan-ids": (lambda ids: with_value(ids.astype(np.float64), 0, np.nan), "array"),
+    "id-too-large": (lambda ids: with_value(ids, 0, 7), "array"),
+    "id-negative": (lambda ids: with_value(ids, -1, -1), "array"),
+    "empty-batch": (lambda ids: ids[:0], "array"),
+    "one-sample": (lambda ids: ids[:1], "array"),
+    "extra-leading-axis": (lambda ids: ids[None], "array"),
+    "scalar-id": (lambda ids: np.array(3), "array"),
+    "list": (lambda ids: ids, "list"),
+    "foreign": (lambda ids: ids, "foreign"),
+    "strided": (lambda ids: ids, "strided"),
+    "transposed": (lambda ids: ids, "transposed"),
+}
+
+
+def embedding_outcomes(case, backend, variant):
+    """The Embedding of case (ours and torch.nn's, one weight) given bad ids: its output and dL/dweight."""
+    dl = dlbook.load(backend)
+    ours = case.build(dl).embedding
+    twin = case.twin(torch).double().embedding
+    twin.load_state_dict({key: torch.as_tensor(np.array(to_array(value))) for key, value in ours.state_dict().items()})
+    ids = token_ids_of(np.floor(3 * np.abs(example_input(case))), ours)
+    make, form = ID_VARIANTS[variant]
+    ids = make(ids)
+
+    def forward_and_backward(side, module):
+        y = module(as_backend(side, ids, form))
+        dy = np.random.default_rng(3).standard_normal(tuple(y.shape))
+        if side == "twin":
+            (grad,) = torch.autograd.grad(y, [module.weight], torch.as_tensor(dy))
+        else:
+            assert module.backward(dl.asarray(dy, dtype=dy.dtype)) is None            # ids get no gradient
+            grad = module.weight.grad
+        return numpy_values({"y": y, "dweight": grad})
+
+    mine = run(lambda: forward_and_backward(backend, ours))
+    theirs = run(lambda: forward_and_backward("twin", twin))
+    return ours, mine, theirs
+
+
 def keeps_shape(case):
     """Whether the layer maps its input to one output of the same shape (so it can be applied twice)."""
     dl = dlbook.load("numpy")
@@ -362,10 +410,15 @@ def every_variant(judged):
 
 
 def layer_judgements(case, backend):
-    judged = [(variant, lambda variant=variant: judge(*reversed_args(layer_outcomes(case, backend, variant)),
-                                                      f"{case.id} [{backend}] given {variant}",
-                                                      non_finite=variant in NON_FINITE))
-              for variant in INPUT_VARIANTS]
+    if case.cls == "Embedding":                 # token ids, not floats: the bad ids themselves (see ID_VARIANTS)
+        judged = [(variant, lambda variant=variant: judge(*reversed_args(embedding_outcomes(case, backend, variant)),
+                                                          f"{case.id} [{backend}] given {variant}"))
+                  for variant in ID_VARIANTS]
+    else:
+        judged = [(variant, lambda variant=variant: judge(*reversed_args(layer_outcomes(case, backend, variant)),
+                                                          f"{case.id} [{backend}] given {variant}",
+                                                          non_finite=variant in NON_FINITE))
+                  for variant in INPUT_VARIANTS]
     if keeps_shape(case):
         judged.append(("applied-twice", lambda: judge(*reversed_args(applied_twice_outcomes(case, backend)),
                                                       f"{case.id} [{backend}] applied twice")))
@@ -384,37 +437,8 @@ def misused_backward(case, backend, variant):
     return "clear error"
 
 
-# layers that do not meet the rule yet (their own files; the xfail is not strict, so a fix shows as XPASS):
-# {class: what fails}
-KNOWN_GAPS = {
-    "Embedding": "float ids accepted (torch refuses non-integer indices), an IndexError for NaN ids, backward "
-                 "(torch) neither checks grad_out's shape nor takes NumPy arrays",
-    "LayerNorm": "an input of another float dtype than its parameters accepted (torch refuses)",
-    "ScaledDotProductAttention": "float32 / float16 input gives float64 gradients; a 0-d input an IndexError; "
-                                 "backward (torch) does not check grad_out's shape",
-    "MultiheadAttention": "an input of another dtype than its parameters accepted; a 0-d input an IndexError; "
-                          "backward (torch) does not check grad_out's shape",
-    "TransformerEncoderLayer": "an input of another dtype than its parameters accepted; a 0-d input an IndexError",
-    "ConvTranspose2d": "an input of another dtype than its parameters accepted (torch refuses)",
-    "Upsample": "inside a Sequential, the dtype mismatch of its neighbours is torch's error, naming no layer",
-}
-
-
-def gap_of(case):
-    """The KNOWN_GAPS reason of a case whose model holds such a layer, or None."""
-    module = case.build(dlbook.load("numpy"))
-    names = {type(m).__name__ for m in (module.modules() if hasattr(module, "modules") else [module])}
-    reasons = [KNOWN_GAPS[name] for name in sorted(names) if name in KNOWN_GAPS]
-    return "; ".join(reasons) or None
-
-
-def layer_params(cases):
-    return [pytest.param(c, id=c.id, marks=[pytest.mark.xfail(reason=gap_of(c), strict=False)] if gap_of(c) else [])
-            for c in cases]
-
-
 @pytest.mark.parametrize("backend", BACKENDS)
-@pytest.mark.parametrize("case", layer_params(LAYERS))
+@pytest.mark.parametrize("case", [pytest.param(c, id=c.id) for c in LAYERS])
 def test_a_layer_given_bad_input_returns_torchs_result_or_a_clear_error(backend, case):
     _, failures = every_variant(layer_judgements(case, backend))
     assert not failures, f"{case.id} [{backend}]:\n" + "\n".join(failures)

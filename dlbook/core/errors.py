@@ -24,6 +24,10 @@ class NonFiniteError(FloatingPointError, ValueError):
     """An input or loss that holds NaN or inf."""
 
 
+class IndexRangeError(ValueError, IndexError):
+    """An index (an Embedding's token id) outside the table: an IndexError, as torch raises, and a ValueError."""
+
+
 _AXIS_NAMES = ("N", "C", "H", "W")
 
 
@@ -117,10 +121,11 @@ def is_floating_dtype(dtype):
     return floating
 
 
-def check_floating(layer, x, what="input", dtype=None):
+def check_floating(layer, x, what="input", dtype=None, whose="its parameters'"):
     """Raise TypeError unless x holds floating-point numbers (an integer or boolean input would be
     silently truncated or promoted by NumPy, refused by torch; complex numbers too), and, when `dtype` is
-    given (a layer's parameters' dtype), unless x has that dtype, as torch's kernels require."""
+    given (a layer's parameters' dtype, or `whose` else: "the query's"), unless x has that dtype, as torch's
+    kernels require."""
     x_dtype = x.dtype
     if x_dtype is dtype or (dtype is None and is_floating_dtype(x_dtype)):     # the common cases, fast
         return
@@ -130,7 +135,7 @@ def check_floating(layer, x, what="input", dtype=None):
         raise TypeError(f"{layer_name(layer)} expected a floating-point {what}, got dtype {dtype_name(x.dtype)} "
                         f"(convert with dl.asarray(x.astype('float32')))")
     if dtype is not None:
-        raise TypeError(f"{layer_name(layer)} expected {what} of dtype {dtype_name(dtype)} (its parameters'), "
+        raise TypeError(f"{layer_name(layer)} expected {what} of dtype {dtype_name(dtype)} ({whose}), "
                         f"got {dtype_name(x.dtype)}: convert the input (dl.asarray(x, dtype=...)) or the layer "
                         f"(.float(), .double())")
 

@@ -29,7 +29,15 @@ Specs import no backend and compute nothing but the initial values.
 import numpy as np
 
 from . import init
-from .errors import ShapeError, check_exact_shape, check_sequence, is_integer_dtype, layer_name
+from .errors import (
+    IndexRangeError,
+    ShapeError,
+    check_exact_shape,
+    check_sequence,
+    dtype_name,
+    is_integer_dtype,
+    layer_name,
+)
 from .windows import Window, check_pooling_padding, compact, pair
 
 STATE_AXES = "(num_layers, N, hidden_size)"
@@ -566,16 +574,18 @@ class EmbeddingSpec:
         self._add_parameter("weight", weight)
 
     def check_indices(self, input):
-        """Raise TypeError unless input holds integers, IndexError naming the first bad index unless every
-        index is in [0, num_embeddings)."""
+        """Raise TypeError unless input holds integers (torch refuses float, boolean and complex indices),
+        IndexRangeError (an IndexError, as torch's) naming the first bad index unless every index is in
+        [0, num_embeddings)."""
         if not is_integer_dtype(input) or "bool" in str(input.dtype):
-            raise TypeError(f"{self.short_repr()} expected integer indices (token ids), got dtype {input.dtype}")
+            raise TypeError(f"{self.short_repr()} expected integer indices (token ids in [0, {self.num_embeddings})), "
+                            f"got dtype {dtype_name(input.dtype)}: convert with dl.asarray(ids.astype('int64'))")
         if 0 in tuple(input.shape):
             return
         low, high = int(input.min()), int(input.max())
         if low < 0 or high >= self.num_embeddings:
             bad = low if low < 0 else high
-            raise IndexError(f"{self.short_repr()} got index {bad}, out of range for num_embeddings="
+            raise IndexRangeError(f"{self.short_repr()} got index {bad}, out of range for num_embeddings="
                              f"{self.num_embeddings} (expected 0 <= index < {self.num_embeddings})")
 
     def extra_repr(self):
@@ -653,6 +663,9 @@ class ScaledDotProductAttentionSpec:
             raise ValueError(f"{layer_name(self)}: attn_mask must be None when is_causal=True (the causal mask "
                              "is made from the shapes), as torch")
         check_mask_dtype(self, attn_mask, "attn_mask")
+        if "float" in str(attn_mask.dtype) and attn_mask.dtype != query.dtype:
+            raise TypeError(f"{layer_name(self)} expected a float attn_mask of the query's dtype "
+                            f"{dtype_name(query.dtype)}, got {dtype_name(attn_mask.dtype)} (as torch)")
         target = (*lead, length, source)
         given = tuple(attn_mask.shape)
         if len(given) > len(target) or any(g not in (1, t) for g, t in zip(given[::-1], target[::-1])):
@@ -728,6 +741,14 @@ class MultiheadAttentionSpec:
             check_exact_shape(self, attn_mask, expected, what="attn_mask",
                               meaning="(L, S)" if attn_mask.ndim == 2 else "(N * num_heads, L, S)")
         return batch_size, length, source
+
+    def check_batch(self, batch_size, key_padding_mask, need_weights):
+        """Raise ShapeError for an empty batch (N = 0) with a key_padding_mask and need_weights=False, which
+        torch.nn.MultiheadAttention cannot compute in training either (its merged mask cannot be reshaped)."""
+        if batch_size == 0 and key_padding_mask is not None and not need_weights:
+            raise ShapeError(f"{layer_name(self)} got an empty batch (N = 0) with a key_padding_mask and "
+                             f"need_weights=False, which torch's training path cannot compute either: skip the empty "
+                             f"batch")
 
     def extra_repr(self):
         return ""                                          # torch prints only the out_proj child

@@ -59,8 +59,9 @@ class ScaledDotProductAttention(ScaledDotProductAttentionSpec, Module):
 
     def forward(self, query, key, value, attn_mask=None, is_causal=False, scale=None):
         self.check_inputs(query, key, value, attn_mask, is_causal)
+        check_floating(self, query, what="query")
         for name, x in (("query", query), ("key", key), ("value", value)):
-            check_floating(self, x, what=name)
+            check_floating(self, x, what=name, dtype=query.dtype, whose="the query's")   # one dtype, as torch
             check_finite(self, x, is_finite(x), what=name)
         length, source = query.shape[-2], key.shape[-2]
         mask = causal_mask(length, source) if is_causal else additive_mask(attn_mask, False)
@@ -134,9 +135,11 @@ class MultiheadAttention(MultiheadAttentionSpec, Module):
     def forward(self, query, key, value, key_padding_mask=None, need_weights=True, attn_mask=None,
                 average_attn_weights=True, is_causal=False):
         batch_size, length, source = self.check_inputs(query, key, value, key_padding_mask, attn_mask)
+        dtype = self.in_proj_weight.dtype
         for name, x in (("query", query), ("key", key), ("value", value)):
-            check_floating(self, x, what=name)
+            check_floating(self, x, what=name, dtype=dtype)                # its parameters' dtype, as torch
             check_finite(self, x, is_finite(x), what=name)
+        self.check_batch(batch_size, key_padding_mask, need_weights)
         if not self.batch_first:                                       # (L, N, E) -> (N, L, E)
             query, key, value = (x.swapaxes(0, 1) for x in (query, key, value))
         self.inputs = query, key, value                                # kept for backward

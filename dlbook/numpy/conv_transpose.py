@@ -32,7 +32,7 @@ class ConvTranspose2d(ConvTranspose2dSpec, Module):
 
     def forward(self, x):
         check_shape(self, x, (None, self.in_channels, None, None))
-        check_floating(self, x)
+        check_floating(self, x, dtype=self.weight.dtype)              # its parameters' dtype, as torch
         check_finite(self, x, is_finite(x))
         out_size = self.output_size(x)
         self.im2col = Im2col((x.shape[0], self.out_channels, *out_size), self.kernel_size, self.stride,

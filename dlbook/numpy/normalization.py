@@ -21,7 +21,7 @@ class LayerNorm(LayerNormSpec, Module):
 
     def forward(self, x):
         self.check_input(x)
-        check_floating(self, x)
+        check_floating(self, x, dtype=None if self.weight is None else self.weight.dtype)   # as torch
         check_finite(self, x, is_finite(x))
         axes = self.normalized_axes()
         mean = x.mean(axis=axes, keepdims=True)                       # mu over the normalized axes

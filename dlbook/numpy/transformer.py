@@ -11,6 +11,7 @@ identity path and the block's path, and adds up again at the block's input. Self
 times (query, key, value): dL/dx gets the sum of the three gradients.
 """
 
+from ..core.errors import check_floating
 from ..core.specs import TransformerEncoderLayerSpec
 from .activations import GELU, ReLU
 from .attention import MultiheadAttention
@@ -31,6 +32,7 @@ class TransformerEncoderLayer(TransformerEncoderLayerSpec, Module):
                  "LayerNorm": LayerNorm, "relu": ReLU, "gelu": GELU}
 
     def forward(self, src, src_mask=None, src_key_padding_mask=None, is_causal=False):
+        check_floating(self, src, dtype=self.linear1.weight.dtype)     # its parameters' dtype, as torch
         x = src
         if self.norm_first:
             x = x + self.self_attention_block(self.norm1(x), src_mask, src_key_padding_mask, is_causal)  # h

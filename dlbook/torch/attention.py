@@ -12,7 +12,7 @@ import math
 import torch
 import torch.nn.functional as F
 
-from ..core.errors import check_finite, check_floating, layer_name
+from ..core.errors import check_backward_ready, check_finite, check_floating, check_grad_out
 from ..core.specs import MultiheadAttentionSpec, OutProjectionSpec, ScaledDotProductAttentionSpec
 from .layers import Linear
 from .module import Module
@@ -56,18 +56,23 @@ def differentiable_inputs(*inputs):
 
 
 def backward_to_inputs(layer, grad_out):
-    """Autograd from layer._output back to each of layer._inputs and the parameters: adds dL/dparameter into
-    .grad, returns (dL/d input_1, dL/d input_2, ...)."""
-    if getattr(layer, "_output", None) is None or not layer._output.requires_grad:
-        raise RuntimeError(f"{layer_name(layer)}.backward() needs a forward pass in training (with grad)")
+    """Autograd from layer's output back to each of its inputs and the parameters: adds dL/dparameter into
+    .grad, returns (dL/d input_1, dL/d input_2, ...). Once per forward, for dL/dy of the output's shape (the
+    checks of Module.backward, run only when it is not the ready case)."""
+    attributes = layer.__dict__
+    output = attributes.get("_output")
+    if output is None or not output.requires_grad:
+        check_backward_ready(layer, layer._graph_state())
+    grad_out = asarray(grad_out, dtype=output.dtype)
+    if grad_out.shape != output.shape:
+        check_grad_out(layer, grad_out, output.shape)
     params = [p for p in layer.parameters() if p.requires_grad]
-    inputs = list(layer._inputs)
-    grads = torch.autograd.grad(layer._output, inputs + params, asarray(grad_out, dtype=layer._output.dtype),
-                                allow_unused=True)
+    inputs = list(attributes["_inputs"])
+    grads = torch.autograd.grad(output, inputs + params, grad_out, allow_unused=True)
     for param, grad in zip(params, grads[len(inputs):]):
         if grad is not None:
             param.grad = grad if param.grad is None else param.grad.add_(grad)
-    layer._output = None                                  # the graph is freed: one backward per forward
+    attributes["_output"] = None                          # the graph is freed: one backward per forward
     return tuple(torch.zeros_like(x) if g is None else g for x, g in zip(inputs, grads[:len(inputs)]))
 
 
@@ -86,13 +91,12 @@ class ScaledDotProductAttention(ScaledDotProductAttentionSpec, Module):
 
     def forward(self, query, key, value, attn_mask=None, is_causal=False, scale=None):
         self.check_inputs(query, key, value, attn_mask, is_causal)
+        check_floating(self, query, what="query")
         for name, x in (("query", query), ("key", key), ("value", value)):
-            check_floating(self, x, what=name)
+            check_floating(self, x, what=name, dtype=query.dtype, whose="the query's")   # one dtype, as torch
             check_finite(self, x, is_finite(x), what=name)
-        self._inputs = differentiable_inputs(query, key, value)
-        query, key, value = self._inputs
-        self._output = self.attend(query, key, value, attn_mask, is_causal, scale)
-        return self._output
+        inputs = self.__dict__["_inputs"] = differentiable_inputs(query, key, value)
+        return self._keep(self.attend(*inputs, attn_mask, is_causal, scale))
 
     def attend(self, query, key, value, attn_mask=None, is_causal=False, scale=None):
         """The attention itself, on tensors already checked; attn_mask float (added) or bool (True = may attend)."""
@@ -120,8 +124,12 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     dropout_p is 0); with dropout_p > 0 the weights are dropped whatever the mode, masks from fresh NumPy
     randomness (the module form ScaledDotProductAttention takes a seed)."""
     attention = ScaledDotProductAttention(dropout_p)
-    attention.check_inputs(query, key, value, attn_mask, is_causal)
     if dropout_p == 0.0:
+        attention.check_inputs(query, key, value, attn_mask, is_causal)
+        check_floating(attention, query, what="query")
+        for name, x in (("query", query), ("key", key), ("value", value)):
+            check_floating(attention, x, what=name, dtype=query.dtype, whose="the query's")
+            check_finite(attention, x, is_finite(x), what=name)
         return F.scaled_dot_product_attention(query, key, value, attn_mask=attn_mask, is_causal=is_causal,
                                               scale=scale)
     return attention(query, key, value, attn_mask=attn_mask, is_causal=is_causal, scale=scale)
@@ -153,11 +161,13 @@ class MultiheadAttention(MultiheadAttentionSpec, Module):
     def forward(self, query, key, value, key_padding_mask=None, need_weights=True, attn_mask=None,
                 average_attn_weights=True, is_causal=False):
         batch_size, length, source = self.check_inputs(query, key, value, key_padding_mask, attn_mask)
+        dtype = self.in_proj_weight.dtype
         for name, x in (("query", query), ("key", key), ("value", value)):
-            check_floating(self, x, what=name)
+            check_floating(self, x, what=name, dtype=dtype)                # its parameters' dtype, as torch
             check_finite(self, x, is_finite(x), what=name)
-        self._inputs = differentiable_inputs(query, key, value)
-        query, key, value = (x if self.batch_first else x.transpose(0, 1) for x in self._inputs)
+        self.check_batch(batch_size, key_padding_mask, need_weights)
+        inputs = self.__dict__["_inputs"] = differentiable_inputs(query, key, value)
+        query, key, value = (x if self.batch_first else x.transpose(0, 1) for x in inputs)
         weight_q, weight_k, weight_v = self.in_proj_weight.chunk(3)
         bias_q, bias_k, bias_v = (None,) * 3 if self.in_proj_bias is None else self.in_proj_bias.chunk(3)
         q, k, v = F.linear(query, weight_q, bias_q), F.linear(key, weight_k, bias_k), F.linear(value, weight_v, bias_v)
@@ -166,11 +176,11 @@ class MultiheadAttention(MultiheadAttentionSpec, Module):
         heads = self.attention.attend(split_heads(q, self.num_heads), split_heads(k, self.num_heads),
                                       split_heads(v, self.num_heads), attn_mask=mask)
         out = self.out_proj(merge_heads(heads))
-        self._output = out if self.batch_first else out.transpose(0, 1)
+        out = self._keep(out if self.batch_first else out.transpose(0, 1))
         if not need_weights:
-            return self._output, None
+            return out, None
         weights = self.attention.attn_weights
-        return self._output, weights.mean(dim=1) if average_attn_weights else weights
+        return out, weights.mean(dim=1) if average_attn_weights else weights
 
     def merged_mask(self, query, batch_size, length, source, key_padding_mask, attn_mask, is_causal):
         """The attention (or causal) mask plus the key padding mask: one float mask (N or 1, h or 1, L, S)."""

@@ -19,7 +19,7 @@ class ConvTranspose2d(ConvTranspose2dSpec, Module):
 
     def forward(self, x):
         check_shape(self, x, (None, self.in_channels, None, None))
-        check_floating(self, x)
+        check_floating(self, x, dtype=self.weight.dtype)              # its parameters' dtype, as torch
         check_finite(self, x, is_finite(x))
         self.output_size(x)                                          # too small an output: our error first
         return self._keep(F.conv_transpose2d(self._track(x), self.weight, self.bias, self.stride, self.padding,

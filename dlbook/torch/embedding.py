@@ -3,9 +3,10 @@
 import torch
 import torch.nn.functional as F
 
-from ..core.errors import layer_name
+from ..core.errors import check_backward_ready, check_grad_out
 from ..core.specs import EmbeddingSpec
 from .module import Module
+from .tensor import asarray
 
 
 class Embedding(EmbeddingSpec, Module):
@@ -14,18 +15,20 @@ class Embedding(EmbeddingSpec, Module):
 
     def forward(self, input):
         self.check_indices(input)
-        self._output = F.embedding(input, self.weight, self.padding_idx)
-        return self._output
+        return self._keep(F.embedding(input, self.weight, self.padding_idx))
 
     def backward(self, grad_out):
-        if getattr(self, "_output", None) is None:
-            raise RuntimeError(f"{layer_name(self)}.backward() needs a forward pass first")
-        if not self.weight.requires_grad:                     # frozen (e.g. pretrained): no gradient, as torch.nn
-            self._output = None
+        """dL/dW for dL/dy (a tensor, or a NumPy array, of the output's shape), once per forward; None."""
+        output = self.__dict__.get("_output")
+        frozen = not self.weight.requires_grad                # e.g. pretrained: no gradient, as torch.nn
+        if output is None or not (output.requires_grad or frozen):
+            check_backward_ready(self, self._graph_state())
+        grad_out = asarray(grad_out, dtype=output.dtype)
+        if grad_out.shape != output.shape:
+            check_grad_out(self, grad_out, output.shape)
+        self.__dict__["_output"] = None                       # one backward per forward
+        if frozen:
             return None
-        if not self._output.requires_grad:
-            raise RuntimeError(f"{layer_name(self)}.backward() needs a forward pass with grad enabled")
-        (grad_weight,) = torch.autograd.grad(self._output, [self.weight], grad_out.to(self._output.dtype))
+        (grad_weight,) = torch.autograd.grad(output, [self.weight], grad_out)
         self.weight.grad = grad_weight if self.weight.grad is None else self.weight.grad.add_(grad_weight)
-        self._output = None
         return None

@@ -14,6 +14,6 @@ class LayerNorm(LayerNormSpec, Module):
 
     def forward(self, x):
         self.check_input(x)
-        check_floating(self, x)
+        check_floating(self, x, dtype=None if self.weight is None else self.weight.dtype)   # as torch
         check_finite(self, x, is_finite(x))
         return self._keep(F.layer_norm(self._track(x), self.normalized_shape, self.weight, self.bias, self.eps))

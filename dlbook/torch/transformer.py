@@ -4,6 +4,7 @@ backward by autograd over the whole layer.
     post-norm: h = norm1(x + SA(x)), y = norm2(h + FF(h));   pre-norm: h = x + SA(norm1(x)), y = h + FF(norm2(h))
 """
 
+from ..core.errors import check_floating
 from ..core.specs import TransformerEncoderLayerSpec
 from .activations import GELU, ReLU
 from .attention import MultiheadAttention
@@ -20,6 +21,7 @@ class TransformerEncoderLayer(TransformerEncoderLayerSpec, Module):
                  "LayerNorm": LayerNorm, "relu": ReLU, "gelu": GELU}
 
     def forward(self, src, src_mask=None, src_key_padding_mask=None, is_causal=False):
+        check_floating(self, src, dtype=self.linear1.weight.dtype)     # its parameters' dtype, as torch
         x = self._track(src)
         if self.norm_first:
             x = x + self.self_attention_block(self.norm1(x), src_mask, src_key_padding_mask, is_causal)
