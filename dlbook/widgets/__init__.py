@@ -17,6 +17,7 @@ from .optimizers import LRExplorer
 from .q_learning import QLearningExplorer
 from .regularization import RegularizationExplorer
 from .reuse import AugmentationExplorer
+from .roofline import RooflineExplorer
 from .transformers import AttentionExplorer
 from .universal_approximation import WidthExplorer
 
@@ -36,3 +37,4 @@ __all__ += ["AugmentationExplorer"]
 __all__ += ["LatentSpaceExplorer", "ReverseDiffusionExplorer"]
 __all__ += ["WidthExplorer"]
 __all__ += ["BatchSizeExplorer"]
+__all__ += ["RooflineExplorer"]
