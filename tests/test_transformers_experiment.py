@@ -96,3 +96,23 @@ def test_an_encoder_layer_is_permutation_equivariant_until_positions_are_added(d
     permutation = [3, 0, 5, 1, 4, 2]
     assert tr.permutation_gap(dl.TransformerEncoderLayer(8, 2, 32, dropout=0.0, seed=0), x, permutation) < 1e-5
     assert tr.permutation_gap(tr.positional_encoder_layer(dl, 8, 2, 6), x, permutation) > 1e-2
+
+
+def test_a_warmed_up_schedule_rises_then_anneals_to_zero_at_the_last_step(dl):
+    model = mlp_language_model(dl, 6, context_length=3, embedding_dim=4, hidden_size=8)
+    optimizer = dl.AdamW(model.parameters(), lr=1e-2)
+    scheduler = tr.learning_rate_schedule(optimizer, steps=10, warmup_steps=2)
+    rates = [optimizer.lr]
+    for _ in range(10):
+        scheduler.step()
+        rates.append(optimizer.lr)
+    assert rates[0] < rates[1] < rates[2] == pytest.approx(1e-2) and rates[10] == pytest.approx(0.0, abs=1e-12)
+    assert tr.learning_rate_schedule(optimizer, steps=10, warmup_steps=None) is None      # constant lr
+
+
+def test_no_progress_bar_when_the_book_build_disables_tqdm(monkeypatch):
+    monkeypatch.setenv("TQDM_DISABLE", "1")
+    steps = range(3)
+    assert tr.progress_bar(steps, True, desc="steps") is steps
+    monkeypatch.delenv("TQDM_DISABLE")
+    assert tr.progress_bar(steps, False) is steps

@@ -17,18 +17,29 @@ Functions that build take the backend `dl`; those given a model read it off with
 
 import functools
 import math
+import os
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from .. import backend_of
 from ..language_models import gpt
+from ..schedules import LRScheduler, warmup_cosine_lr
 from ..text import mean_nll, next_token_batches
 
 try:
     from tqdm.auto import tqdm
 except ImportError:  # pragma: no cover - tqdm is in requirements.txt
     tqdm = None
+
+
+def progress_bar(iterable, progress, **options):
+    """iterable in a tqdm.auto bar when progress is true, tqdm is installed and TQDM_DISABLE is not set (the book
+    build sets it: tqdm's notebook bar ignores the variable and would leave its '0%' text in the static page)."""
+    disabled = os.environ.get("TQDM_DISABLE", "").lower() not in ("", "0", "false")
+    if not progress or disabled or tqdm is None:
+        return iterable
+    return tqdm(iterable, leave=False, **options)
 
 
 # --- scaled scores -----------------------------------------------------------------------------------------
@@ -99,17 +110,26 @@ def positional_encoder_layer(dl, d_model, nhead, max_length, *, seed=0):
 
 # --- training a language model on token ids -----------------------------------------------------------------
 
+def learning_rate_schedule(optimizer, steps, warmup_steps):
+    """None for a constant learning rate (warmup_steps=None); else an LRScheduler that warms the optimizer's lr
+    up linearly over warmup_steps and then anneals it along a cosine to 0 at the last of `steps` steps."""
+    if warmup_steps is None:
+        return None
+    return LRScheduler(optimizer, warmup_cosine_lr, warmup_steps=warmup_steps, T_max=steps)
+
+
 def train_language_model(model, ids, context_length, batch_size=32, steps=300, lr=3e-3, weight_decay=0.01,
-                         seed=0, progress=True):
+                         seed=0, progress=True, warmup_steps=None, betas=(0.9, 0.999)):
     """AdamW(lr, weight_decay) on `steps` random (context, target) windows of ids (dlbook.text.next_token_batches,
-    seeded), cross-entropy of model(context) (N, T, V) against target (N, T). Returns the loss of every step
-    (a list of floats, nats per token)."""
+    seeded), cross-entropy of model(context) (N, T, V) against target (N, T); lr constant, or warmed up over
+    warmup_steps and then annealed to 0 (learning_rate_schedule). Returns the loss of every step (a list of
+    floats, nats per token)."""
     dl = backend_of(model)
     loss_fn = dl.CrossEntropyLoss()
-    optimizer = dl.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
+    optimizer = dl.AdamW(model.parameters(), lr=lr, betas=betas, weight_decay=weight_decay)
+    scheduler = learning_rate_schedule(optimizer, steps, warmup_steps)
     batches = next_token_batches(ids, context_length, batch_size, seed=seed, num_batches=steps)
-    if progress and tqdm is not None:
-        batches = tqdm(batches, total=steps, desc="steps", leave=False)
+    batches = progress_bar(batches, progress, total=steps, desc="steps")
     losses = []
     model.train()
     for context, target in batches:
@@ -119,6 +139,8 @@ def train_language_model(model, ids, context_length, batch_size=32, steps=300, l
         optimizer.zero_grad()
         model.backward(loss_fn.backward().reshape(logits.shape))
         optimizer.step()
+        if scheduler is not None:
+            scheduler.step()
         losses.append(float(dl.to_numpy(loss)))
     model.eval()
     return losses
@@ -147,17 +169,17 @@ def fixed_windows(ids, context_length):
     return sliding_window_view(ids[:-1], context_length), ids[context_length:]
 
 
-def train_mlp_language_model(model, ids, context_length, batch_size=128, steps=300, lr=3e-3, seed=0,
-                             progress=False):
-    """AdamW on `steps` random mini-batches of (last context_length ids, next id) from ids. Returns the losses."""
+def train_mlp_language_model(model, ids, context_length, batch_size=128, steps=300, lr=3e-3, weight_decay=0.01,
+                             seed=0, progress=False, warmup_steps=None, betas=(0.9, 0.999)):
+    """AdamW(lr, weight_decay) on `steps` random mini-batches of (last context_length ids, next id) from ids, the
+    learning rate as train_language_model's. Returns the losses."""
     dl = backend_of(model)
     contexts, targets = fixed_windows(ids, context_length)
     rng = np.random.default_rng(seed)
     loss_fn = dl.CrossEntropyLoss()
-    optimizer = dl.AdamW(model.parameters(), lr=lr)
-    rows = range(steps)
-    if progress and tqdm is not None:
-        rows = tqdm(rows, desc="steps", leave=False)
+    optimizer = dl.AdamW(model.parameters(), lr=lr, betas=betas, weight_decay=weight_decay)
+    scheduler = learning_rate_schedule(optimizer, steps, warmup_steps)
+    rows = progress_bar(range(steps), progress, desc="steps")
     losses = []
     model.train()
     for _ in rows:
@@ -166,6 +188,8 @@ def train_mlp_language_model(model, ids, context_length, batch_size=128, steps=3
         optimizer.zero_grad()
         model.backward(loss_fn.backward())
         optimizer.step()
+        if scheduler is not None:
+            scheduler.step()
         losses.append(float(dl.to_numpy(loss)))
     model.eval()
     return losses
@@ -235,9 +259,7 @@ def induction_experiment(dl, num_layers, vocab_size=16, length=16, d_model=32, n
     loss_fn = dl.CrossEntropyLoss()
     optimizer = dl.AdamW(model.parameters(), lr=lr, weight_decay=0.0)
     rng = np.random.default_rng(seed)
-    rows = range(steps)
-    if progress and tqdm is not None:
-        rows = tqdm(rows, desc=f"{num_layers} layer(s)", leave=False)
+    rows = progress_bar(range(steps), progress, desc=f"{num_layers} layer(s)")
     losses = []
     for _ in rows:
         sequences, _, _ = repeated_random_sequences(batch_size, length, vocab_size, seed=rng)
