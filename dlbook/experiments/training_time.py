@@ -39,3 +39,28 @@ def optimizer_runs(dl, X, Y, lr_grid, *, target_loss, max_epochs=20, batch_size=
             runs[name, lr] = time_per_epoch(model, dl.CrossEntropyLoss(), optimizer, X, Y, batch_size=batch_size,
                                             epochs=max_epochs, seed=seed, target_loss=target_loss)
     return runs
+
+
+def batch_and_lr_run(dl, X, Y, *, batch_size, lr, epochs, sizes=(64, 32, 10), seed=0):
+    """The same MLP trained by dl.SGD(lr) with mini-batches of batch_size for `epochs` epochs, untimed (a pure
+    function of its arguments: the appendix's explorer). Returns {'train_loss': per epoch (NaN from a diverged
+    epoch on), 'steps_per_epoch': ceil(N / batch_size), 'diverged': bool}."""
+    import math
+
+    import numpy as np
+
+    from ..train import TrainingDivergedError, fit
+
+    model = mlp(dl, sizes, seed=seed)
+    loss_fn, optimizer = dl.CrossEntropyLoss(), dl.SGD(model.parameters(), lr=lr)
+    losses, diverged = [], False
+    for epoch in range(epochs):
+        try:
+            history = fit(model, loss_fn, optimizer, X, Y, epochs=1, batch_size=batch_size, seed=seed + epoch,
+                          progress=False)
+        except TrainingDivergedError:
+            diverged = True
+            break
+        losses.append(history.train_loss[-1])
+    losses += [math.nan] * (epochs - len(losses))
+    return {"train_loss": np.array(losses), "steps_per_epoch": math.ceil(len(X) / batch_size), "diverged": diverged}

@@ -18,6 +18,7 @@ from .q_learning import QLearningExplorer
 from .regularization import RegularizationExplorer
 from .reuse import AugmentationExplorer
 from .roofline import RooflineExplorer
+from .training_time import TrainingTimeExplorer
 from .transformers import AttentionExplorer
 from .universal_approximation import WidthExplorer
 
@@ -38,3 +39,4 @@ __all__ += ["LatentSpaceExplorer", "ReverseDiffusionExplorer"]
 __all__ += ["WidthExplorer"]
 __all__ += ["BatchSizeExplorer"]
 __all__ += ["RooflineExplorer"]
+__all__ += ["TrainingTimeExplorer"]
