@@ -190,9 +190,9 @@ def check_backward_ready(layer, state):
 
 
 REUSE_ADVICE = ("a layer applied twice in one forward, as Sequential(lin, Tanh(), lin), is not supported by the "
-                "layer-by-layer backward: use two layers (the NumPy backend's may share one Parameter, "
-                "lin2.weight = lin1.weight; on the torch backend, shared Parameters need autograd over the whole "
-                "model, loss.backward())")
+                "layer-by-layer backward: use two layers sharing one Parameter, lin2.weight = lin1.weight, in one "
+                "Sequential (its backward sums the shared gradient on both backends; on the torch backend, layers "
+                "sharing a Parameter outside a Sequential need autograd over the whole model, loss.backward())")
 
 
 def check_each_layer_once(container, layers):
