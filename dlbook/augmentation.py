@@ -8,7 +8,8 @@ random choices come from a seeded NumPy Generator, one per image, so a seed give
     horizontal_flip     out[i, j] = x[i, W - 1 - j]; right for photos (a cat mirrored is a cat), WRONG for
                         digits and letters: a mirrored 2, 3, 4, 7 or 9 is no digit (and b and d trade places)
     add_gaussian_noise  x + N(0, std^2) per pixel
-    augment             all of them, composed: rotate, shift, flip, noise, each drawn per image
+    augment             all of them, composed: rotate, shift, flip, noise, each drawn per image; with p < 1
+                        only a share p of the images is changed, the others kept as they are
 
 Each works on the whole batch at once (index arrays, no loop over pixels or images). At strength 0
 (max_shift=0, max_angle=0, noise=0, flip=False) augment returns an exact copy.
@@ -87,11 +88,15 @@ def add_gaussian_noise(images, std, seed=None):
     return (images + rng.normal(0.0, std, images.shape)).astype(images.dtype)
 
 
-def augment(images, *, max_shift=0, max_angle=0.0, noise=0.0, flip=False, seed=None):
+def augment(images, *, max_shift=0, max_angle=0.0, noise=0.0, flip=False, p=1.0, seed=None):
     """Each image rotated by an angle ~ U(-max_angle, max_angle) degrees, shifted by whole pixels
     dy, dx ~ U{-max_shift .. max_shift}, mirrored with probability 1/2 when flip, and given Gaussian
-    noise of std `noise`; every draw from one Generator (`seed`). Strength 0 returns an exact copy."""
+    noise of std `noise`; every draw from one Generator (`seed`). Strength 0 returns an exact copy.
+    p: the probability that an image is changed at all (drawn per image, as torchvision's RandomApply);
+    the others are returned as they are, so the network also sees the images of the test's kind."""
     images = _check_images(images)
+    if not 0 <= p <= 1:
+        raise ValueError(f"p must be a probability in [0, 1], got {p!r}")
     if isinstance(max_shift, bool) or not isinstance(max_shift, (int, np.integer)) or max_shift < 0:
         raise ValueError(f"max_shift must be a whole number of pixels >= 0, got {max_shift!r}")
     if not max_angle >= 0 or not noise >= 0:
@@ -107,4 +112,7 @@ def augment(images, *, max_shift=0, max_angle=0.0, noise=0.0, flip=False, seed=N
         out = horizontal_flip(out, rng.random(n) < 0.5)
     if noise > 0:
         out = add_gaussian_noise(out, noise, rng)
+    if p < 1:
+        kept = rng.random(n) >= p                                  # these images stay as they are
+        out[kept] = images[kept]
     return out

@@ -131,7 +131,8 @@ def test_gaussian_noise_has_mean_zero_and_the_given_std():
     assert abs(noise.mean()) < 0.005 and noise.std() == pytest.approx(0.2, rel=0.02)   # 25,000 pixels
 
 
-@pytest.mark.parametrize("kwargs", [dict(max_shift=-1), dict(max_shift=1.5), dict(max_angle=-5.0), dict(noise=-0.1)])
+@pytest.mark.parametrize("kwargs", [dict(max_shift=-1), dict(max_shift=1.5), dict(max_angle=-5.0), dict(noise=-0.1),
+                                    dict(p=-0.1), dict(p=1.5)])
 def test_bad_strengths_are_refused(kwargs):
     with pytest.raises(ValueError):
         augment(images((1, 1, 4, 4)), **kwargs)
@@ -140,3 +141,18 @@ def test_bad_strengths_are_refused(kwargs):
 def test_images_that_are_not_a_batch_of_n_c_h_w_are_refused():
     with pytest.raises(ValueError, match=r"\(N, C, H, W\)"):
         augment(np.zeros((8, 8)))
+
+
+def test_augment_with_p_changes_about_that_share_of_the_images_and_keeps_the_others_exactly():
+    x = images((2000, 1, 8, 8), seed=1)
+    out = augment(x, noise=0.1, p=0.3, seed=0)
+    changed = (out != x).any(axis=(1, 2, 3))
+    assert abs(changed.mean() - 0.3) < 0.04                                    # 2000 draws: 4 standard errors
+    np.testing.assert_array_equal(out[~changed], x[~changed])
+
+
+def test_augment_with_p_1_is_the_plain_augment_and_p_0_an_exact_copy():
+    x = images((5, 1, 8, 8))
+    np.testing.assert_array_equal(augment(x, max_shift=1, max_angle=10.0, p=1.0, seed=3),
+                                  augment(x, max_shift=1, max_angle=10.0, seed=3))
+    np.testing.assert_array_equal(augment(x, max_shift=1, max_angle=10.0, p=0.0, seed=3), x)

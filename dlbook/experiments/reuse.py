@@ -69,18 +69,21 @@ def accuracy(model, X, y, flatten=False):
 
 
 def augmentation_accuracies(build, X, y, validation_sets, augmentations, seeds, *, epochs, lr, batch_size=32,
-                            flatten=False):
+                            flatten=False, per_class=None):
     """For every augmentation (name -> augment's keywords) and seed: build(seed) trained with Adam(lr) by
-    fit_augmented on (X, y), scored on every validation set (name -> (X_val, y_val)).
+    fit_augmented on (X, y), scored on every validation set (name -> (X_val, y_val)). per_class: train each
+    seed on its own draw few_per_class(X, y, per_class, seed=seed) instead (the same draw for every augmentation),
+    so that the mean over seeds also averages over which images the small training set holds.
     Returns {augmentation name: {validation name: (len(seeds),) accuracies}}."""
     scores = {}
     for name, augmentation in augmentations.items():
         per_set = {set_name: [] for set_name in validation_sets}
         for seed in seeds:
+            X_train, y_train = (X, y) if per_class is None else few_per_class(X, y, per_class, seed=seed)
             model = build(seed)
             optimizer = backend_of(model).Adam(model.parameters(), lr=lr)
-            fit_augmented(model, optimizer, X, y, epochs=epochs, augmentation=augmentation, batch_size=batch_size,
-                          seed=seed, flatten=flatten)
+            fit_augmented(model, optimizer, X_train, y_train, epochs=epochs, augmentation=augmentation,
+                          batch_size=batch_size, seed=seed, flatten=flatten)
             for set_name, (X_val, y_val) in validation_sets.items():
                 per_set[set_name].append(accuracy(model, X_val, y_val, flatten=flatten))
         scores[name] = {set_name: np.array(values) for set_name, values in per_set.items()}
