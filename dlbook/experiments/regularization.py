@@ -154,7 +154,8 @@ def train_moons_classifier(dl, split, width, weight_decay=0.0, dropout=0.0, n_st
     """A one-hidden-layer ReLU MLP 2 -> width -> 2 (with Dropout(dropout) after the hidden layer) trained
     on split's training part by full-batch AdamW(lr, weight_decay = lambda) for n_steps steps: decoupled
     weight decay, every weight multiplied by 1 - eta lambda before Adam's step on the loss's gradient
-    (the decay rule derived for SGD, not Adam's L2 term, which Adam would rescale by its sqrt(v)). Deterministic: the same arguments give the same weights.
+    (the decay rule derived for SGD, not Adam's L2 term, which Adam would rescale by its sqrt(v)).
+    Deterministic: the same arguments give the same weights.
     Returns (model in eval mode, generalization_gap of it)."""
     model = mlp(dl, (2, width, 2), dropout=dropout, seed=seed)
     loss_fn = dl.CrossEntropyLoss()

@@ -2,8 +2,9 @@
 network on noisy moons, and the gap between its training and validation accuracy.
 
 Each frame is a fresh network 2 -> width -> 2 (ReLU, Dropout(p) after the hidden layer) trained on 40
-noisy points by full-batch AdamW with weight_decay = lambda (decoupled weight decay: theta <- (1 - eta lambda)
-theta each step, then Adam's step on the loss's gradient) for 200 steps, then evaluated in eval mode on 400 other points from the same distribution.
+noisy points by full-batch AdamW with weight_decay = lambda (decoupled weight decay:
+theta <- (1 - eta lambda) theta each step, then Adam's step on the loss's gradient) for 200 steps, then
+evaluated in eval mode on 400 other points from the same distribution.
 A wide, unregularized network bends its boundary around single noisy points: 100% on the training
 set, far less on the validation set. Larger lambda or p straighten the boundary and close the gap;
 too much of either underfits.
