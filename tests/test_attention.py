@@ -384,12 +384,14 @@ def test_embedding_maps_ids_of_any_shape_to_that_shape_plus_the_dimension(dl, sh
 @pytest.mark.parametrize("ids, error, message", [
     (np.array([[1, 10]]), IndexError, r"Embedding\(10, 3\) got index 10, out of range for num_embeddings=10"),
     (np.array([-1, 3]), IndexError, r"Embedding\(10, 3\) got index -1, out of range for num_embeddings=10"),
-    (np.array([1.0, 2.0]), TypeError, r"Embedding\(10, 3\) expected integer indices .*float"),
-    (np.array([True, False]), TypeError, r"Embedding\(10, 3\) expected integer indices .*bool"),
-], ids=["too-large", "negative", "float", "bool"])
+    (np.array([1.0, 2.0]), TypeError, r"Embedding\(10, 3\) expected int64 or int32 indices .*float"),
+    (np.array([True, False]), TypeError, r"Embedding\(10, 3\) expected int64 or int32 indices .*bool"),
+    (np.array([1, 2], dtype=np.uint8), TypeError, r"Embedding\(10, 3\) expected int64 or int32 indices .*uint8"),
+    (np.array([1, 2], dtype=np.int16), TypeError, r"Embedding\(10, 3\) expected int64 or int32 indices .*int16"),
+], ids=["too-large", "negative", "float", "bool", "uint8", "int16"])
 def test_embedding_refuses_bad_ids_naming_the_index_and_num_embeddings(dl, ids, error, message):
     with pytest.raises(error, match=message):
-        dl.Embedding(10, 3, seed=0)(dl.asarray(ids))
+        dl.Embedding(10, 3, seed=0)(dl.asarray(ids, dtype=ids.dtype))
 
 
 def test_embedding_refuses_a_padding_idx_out_of_range(dl):

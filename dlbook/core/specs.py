@@ -35,7 +35,6 @@ from .errors import (
     check_exact_shape,
     check_sequence,
     dtype_name,
-    is_integer_dtype,
     layer_name,
 )
 from .windows import Window, check_pooling_padding, compact, pair
@@ -574,12 +573,13 @@ class EmbeddingSpec:
         self._add_parameter("weight", weight)
 
     def check_indices(self, input):
-        """Raise TypeError unless input holds integers (torch refuses float, boolean and complex indices),
-        IndexRangeError (an IndexError, as torch's) naming the first bad index unless every index is in
-        [0, num_embeddings)."""
-        if not is_integer_dtype(input) or "bool" in str(input.dtype):
-            raise TypeError(f"{self.short_repr()} expected integer indices (token ids in [0, {self.num_embeddings})), "
-                            f"got dtype {dtype_name(input.dtype)}: convert with dl.asarray(ids.astype('int64'))")
+        """Raise TypeError unless input holds int64 or int32 ids (torch.nn.Embedding refuses every other dtype:
+        float, boolean, complex, and the narrow integers uint8, int8, int16), IndexRangeError (an IndexError, as
+        torch's) naming the first bad index unless every index is in [0, num_embeddings)."""
+        if dtype_name(input.dtype) not in ("int64", "int32"):
+            raise TypeError(f"{self.short_repr()} expected int64 or int32 indices (token ids in "
+                            f"[0, {self.num_embeddings})), got dtype {dtype_name(input.dtype)}: "
+                            f"convert with dl.asarray(ids.astype('int64'))")
         if 0 in tuple(input.shape):
             return
         low, high = int(input.min()), int(input.max())
