@@ -6,7 +6,8 @@ float32 into a float64 layer, complex64), NaN and inf, an empty and a one-sample
 many or too few, an axis of the wrong size, a Python list, the other backend's array, non-contiguous
 views (strided, transposed), and for backward: before forward, twice after one forward, a gradient of
 the wrong shape, the layer applied twice in one forward (tied weights). An Embedding gets bad token ids
-instead (float, boolean, complex, NaN, out of range, negative, int32, uint8/int8/int16, a 0-d id, lists, ...). Losses get
+instead (float, boolean, complex, NaN, out of range, negative, int32, uint8/int8/int16, a 0-d id, lists).
+Losses get
 the same kinds on their input and on their target, plus class weights and pos_weight of the wrong shape; optimizers get
 bad settings and bad parameter lists.
 
