@@ -3,6 +3,8 @@ each optimizer against the epochs and seconds it needs to reach a training loss 
 "which batch size?" and "which optimizer?"). Every run trains the same MLP (dlbook.models.mlp) from the
 same initial weights, timed epoch by epoch with dlbook.measure.time_per_epoch; takes the backend `dl`."""
 
+from threadpoolctl import threadpool_limits
+
 from ..measure import time_per_epoch
 from ..models import mlp
 from .optimizers import make_optimizer
@@ -12,12 +14,16 @@ def batch_size_runs(dl, X, Y, epochs, *, lr=0.1, sizes=(64, 32, 10), seed=0):
     """For each batch size, the same MLP (dlbook.models.mlp(dl, sizes, seed=seed): the same initial
     weights) trained by dl.SGD(lr) with cross-entropy; epochs: {batch_size: how many epochs}.
     Returns {batch_size: EpochTimes}. A smaller batch takes more steps per epoch: each epoch costs
-    more time and lowers the loss further."""
+    more time and lowers the loss further. Timed on one thread (threadpoolctl limits BLAS and OpenMP,
+    torch's CPU threads included): with several threads on a shared machine, threads that spin while
+    waiting for each other count as CPU time and blur the comparison."""
     runs = {}
-    for batch_size, n_epochs in epochs.items():
-        model = mlp(dl, sizes, seed=seed)
-        runs[batch_size] = time_per_epoch(model, dl.CrossEntropyLoss(), dl.SGD(model.parameters(), lr=lr), X, Y,
-                                          batch_size=batch_size, epochs=n_epochs, seed=seed)
+    with threadpool_limits(limits=1):
+        for batch_size, n_epochs in epochs.items():
+            model = mlp(dl, sizes, seed=seed)
+            optimizer = dl.SGD(model.parameters(), lr=lr)
+            runs[batch_size] = time_per_epoch(model, dl.CrossEntropyLoss(), optimizer, X, Y,
+                                              batch_size=batch_size, epochs=n_epochs, seed=seed)
     return runs
 
 
