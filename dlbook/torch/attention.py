@@ -12,10 +12,10 @@ import math
 import torch
 import torch.nn.functional as F
 
-from ..core.errors import check_backward_ready, check_finite, check_floating, check_grad_out
+from ..core.errors import check_finite, check_floating
 from ..core.specs import MultiheadAttentionSpec, OutProjectionSpec, ScaledDotProductAttentionSpec
 from .layers import Linear
-from .module import Module
+from .module import Module, output_and_grad_out
 from .tensor import asarray, is_finite
 
 
@@ -60,12 +60,7 @@ def backward_to_inputs(layer, grad_out):
     .grad, returns (dL/d input_1, dL/d input_2, ...). Once per forward, for dL/dy of the output's shape (the
     checks of Module.backward, run only when it is not the ready case)."""
     attributes = layer.__dict__
-    output = attributes.get("_output")
-    if output is None or not output.requires_grad:
-        check_backward_ready(layer, layer._graph_state())
-    grad_out = asarray(grad_out, dtype=output.dtype)
-    if grad_out.shape != output.shape:
-        check_grad_out(layer, grad_out, output.shape)
+    output, grad_out = output_and_grad_out(layer, grad_out)
     params = [p for p in layer.parameters() if p.requires_grad]
     inputs = list(attributes["_inputs"])
     grads = torch.autograd.grad(output, inputs + params, grad_out, allow_unused=True)

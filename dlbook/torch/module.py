@@ -31,6 +31,19 @@ from .tensor import asarray
 Parameter = torch.nn.Parameter
 
 
+
+def output_and_grad_out(layer, grad_out):
+    """(layer's kept output, grad_out as a tensor of the output's dtype) for a backward once per forward and
+    of the output's shape; the clear errors of check_backward_ready / check_grad_out otherwise. The ready case
+    costs one attribute read and two comparisons: the checks run only when it is not that case."""
+    output = layer.__dict__.get("_output")
+    if output is None or not output.requires_grad:
+        check_backward_ready(layer, layer._graph_state())
+    grad_out = asarray(grad_out, dtype=output.dtype)
+    if grad_out.shape != output.shape:
+        check_grad_out(layer, grad_out, output.shape)
+    return output, grad_out
+
 class Module(torch.nn.Module):
     """Base class of every layer, loss and model of the torch backend."""
 
@@ -69,12 +82,7 @@ class Module(torch.nn.Module):
 
     def backward(self, grad_out):
         """Given dL/d(output), add dL/d(parameters) into .grad and return dL/d(input)."""
-        output = self.__dict__.get("_output")
-        if output is None or not output.requires_grad:
-            check_backward_ready(self, self._graph_state())
-        grad_out = asarray(grad_out, dtype=output.dtype)
-        if grad_out.shape != output.shape:
-            check_grad_out(self, grad_out, output.shape)
+        output, grad_out = output_and_grad_out(self, grad_out)
         params = [p for p in self.parameters() if p.requires_grad]
         try:
             grads = torch.autograd.grad(output, [self._input, *params], grad_out, allow_unused=True)
