@@ -61,6 +61,12 @@ def worker_pids(probe, world_size=2, timeout=30):
     return [int(path.read_text()) for path in paths]
 
 
+def signal_masks(pid):
+    """The SigBlk, SigIgn and SigCgt lines of /proc/<pid>/status: which signals the process blocks, ignores, catches."""
+    with open(f"/proc/{pid}/status") as status:
+        return "; ".join(line.strip() for line in status if line.startswith(("SigBlk", "SigIgn", "SigCgt")))
+
+
 def alive(pid):
     try:
         os.kill(pid, 0)
@@ -101,8 +107,10 @@ def test_a_timeout_stops_every_worker_and_removes_the_run_directory(probe):
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "Ctrl-C"])
 def test_a_signal_to_the_parent_stops_every_worker_and_removes_the_run_directory(probe, signum):
     script = textwrap.dedent("""
+        import signal
         import numpy as np
         from dlbook import parallel
+        signal.signal(signal.SIGINT, signal.default_int_handler)   # as at a terminal, whatever was inherited
         parallel.ddp_train(np.zeros((4, 3), np.float32), np.array([0, 1, 0, 1]),
                            worker="ddp_probe_workers.sleep", timeout=120)
     """)
@@ -111,7 +119,10 @@ def test_a_signal_to_the_parent_stops_every_worker_and_removes_the_run_directory
     try:
         pids = worker_pids(probe)
         parent.send_signal(signum)
-        _, stderr = parent.communicate(timeout=30)
+        try:
+            _, stderr = parent.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            pytest.fail(f"the parent ignored {signum!r} for 30 s; its signal masks: {signal_masks(parent.pid)}")
     finally:
         parent.kill()
     assert parent.returncode != 0
