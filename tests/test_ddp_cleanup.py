@@ -110,7 +110,8 @@ def test_a_signal_to_the_parent_stops_every_worker_and_removes_the_run_directory
         import signal
         import numpy as np
         from dlbook import parallel
-        signal.signal(signal.SIGINT, signal.default_int_handler)   # as at a terminal, whatever was inherited
+        signal.signal(signal.SIGINT, signal.default_int_handler)   # as at a terminal, whatever was inherited:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})   # disposition and mask
         parallel.ddp_train(np.zeros((4, 3), np.float32), np.array([0, 1, 0, 1]),
                            worker="ddp_probe_workers.sleep", timeout=120)
     """)
