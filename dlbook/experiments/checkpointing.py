@@ -11,12 +11,11 @@ backward costs about twice the forward). Takes `dl`; the chapter measures memory
 sees the NumPy backend's arrays only.
 """
 
-import time
 
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from ..measure import peak_memory_bytes
+from ..measure import peak_memory_bytes, stopwatch
 from ..models import mlp
 
 
@@ -61,15 +60,6 @@ def checkpointed_step(model, loss_fn, x, y, segment):
         forget(layers_in_segment)
 
 
-def _best_cpu_seconds(fn, repeats):
-    times = []
-    for _ in range(repeats):
-        start = time.process_time()
-        fn()
-        times.append(time.process_time() - start)
-    return min(times)
-
-
 def checkpointing_costs(dl, depth=16, width=256, batch_size=256, segments=(4, 8), repeats=3, seed=0):
     """{segment: {'peak_bytes', 'cpu_seconds', 'max_grad_difference'}} of one training step of deep_mlp,
     plain backward as segment None; the gradient differences are against the plain step's. On one BLAS
@@ -96,7 +86,7 @@ def _costs(dl, depth, width, batch_size, segments, repeats, seed):
         forget(list(model))
         peak = peak_memory_bytes(step)
         forget(list(model))
-        seconds = _best_cpu_seconds(step, repeats)
+        seconds = min(stopwatch(step)[1].cpu for _ in range(repeats))     # the least disturbed CPU time
         forget(list(model))
         difference = max(float(np.abs(g - r).max()) for g, r in zip(grads, reference))
         results[segment] = {"peak_bytes": peak, "cpu_seconds": seconds, "max_grad_difference": difference}

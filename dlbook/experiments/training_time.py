@@ -3,10 +3,14 @@ each optimizer against the epochs and seconds it needs to reach a training loss 
 "which batch size?" and "which optimizer?"). Every run trains the same MLP (dlbook.models.mlp) from the
 same initial weights, timed epoch by epoch with dlbook.measure.time_per_epoch; takes the backend `dl`."""
 
+import math
+
+import numpy as np
 from threadpoolctl import threadpool_limits
 
 from ..measure import time_per_epoch
 from ..models import mlp
+from ..train import TrainingDivergedError, fit
 from .optimizers import make_optimizer
 
 
@@ -51,12 +55,6 @@ def batch_and_lr_run(dl, X, Y, *, batch_size, lr, epochs, sizes=(64, 32, 10), se
     """The same MLP trained by dl.SGD(lr) with mini-batches of batch_size for `epochs` epochs, untimed (a pure
     function of its arguments: the appendix's explorer). Returns {'train_loss': per epoch (NaN from a diverged
     epoch on), 'steps_per_epoch': ceil(N / batch_size), 'diverged': bool}."""
-    import math
-
-    import numpy as np
-
-    from ..train import TrainingDivergedError, fit
-
     model = mlp(dl, sizes, seed=seed)
     loss_fn, optimizer = dl.CrossEntropyLoss(), dl.SGD(model.parameters(), lr=lr)
     losses, diverged = [], False

@@ -31,7 +31,6 @@ from .tensor import asarray
 Parameter = torch.nn.Parameter
 
 
-
 def output_and_grad_out(layer, grad_out):
     """(layer's kept output, grad_out as a tensor of the output's dtype) for a backward once per forward and
     of the output's shape; the clear errors of check_backward_ready / check_grad_out otherwise. The ready case
@@ -43,6 +42,7 @@ def output_and_grad_out(layer, grad_out):
     if grad_out.shape != output.shape:
         check_grad_out(layer, grad_out, output.shape)
     return output, grad_out
+
 
 class Module(torch.nn.Module):
     """Base class of every layer, loss and model of the torch backend."""
