@@ -60,7 +60,8 @@ def test_a_modified_copy_is_refused_naming_the_file(tmp_path, text):
     assert load_tiny_shakespeare(same) == text
 
 
-@pytest.mark.parametrize("content", [b"", b"not gzip at all", gzip.compress(b"First Citizen:")[:20]])
+@pytest.mark.parametrize("content", [b"", b"not gzip at all", gzip.compress(b"First Citizen:", mtime=0)[:20]],
+                         ids=["empty", "not gzip at all", "truncated gzip"])
 def test_a_file_that_is_not_gzip_is_refused_naming_the_file(tmp_path, content):
     broken = tmp_path / "broken.gz"
     broken.write_bytes(content)
