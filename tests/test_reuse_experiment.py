@@ -7,6 +7,7 @@ import pytest
 import dlbook
 from dlbook import models
 from dlbook.experiments import reuse
+from dlbook.train import fit
 
 BACKENDS = ["numpy", "torch"]
 
@@ -54,6 +55,20 @@ def test_augmented_training_differs_from_plain_training(dl):
     reuse.fit_augmented(augmented, dl.SGD(augmented.parameters(), lr=0.1), X, y, epochs=1,
                         augmentation={"max_angle": 10.0}, flatten=True)
     assert not np.allclose(dl.to_numpy(plain[0].weight.data), dl.to_numpy(augmented[0].weight.data))
+
+
+def test_fit_augmented_trains_on_label_smoothed_targets(dl):
+    X, y = digits_like(20)
+    smoothed, by_hand, plain = (models.mlp(dl, (64, 8, 10), seed=0) for _ in range(3))
+    reuse.fit_augmented(smoothed, dl.SGD(smoothed.parameters(), lr=0.1), X, y, epochs=2, flatten=True,
+                        label_smoothing=0.2)
+    loss_fn, optimizer = dl.CrossEntropyLoss(label_smoothing=0.2), dl.SGD(by_hand.parameters(), lr=0.1)
+    for epoch in range(2):                                          # fit_augmented's seeds: seed * 1000 + epoch
+        fit(by_hand, loss_fn, optimizer, X.reshape(20, -1), y, epochs=1, batch_size=32, seed=epoch, progress=False)
+    reuse.fit_augmented(plain, dl.SGD(plain.parameters(), lr=0.1), X, y, epochs=2, flatten=True)
+    for a, b in zip(smoothed.parameters(), by_hand.parameters()):
+        np.testing.assert_allclose(dl.to_numpy(a.data), dl.to_numpy(b.data), rtol=1e-6, atol=1e-7)
+    assert not np.allclose(dl.to_numpy(smoothed[0].weight.data), dl.to_numpy(plain[0].weight.data))
 
 
 def test_augmentation_accuracies_has_one_score_per_seed_and_set(dl):
@@ -144,15 +159,21 @@ def test_trainable_parameters_counts_only_the_unfrozen_numbers(dl):
     assert reuse.trainable_parameters(pretrained) == (4 * 9 + 4) + (8 * 4 * 9 + 8) + (32 * 5 + 5)
 
 
-def test_transfer_comparison_scores_four_networks_per_seed(dl):
+def test_transfer_comparison_scores_four_networks_per_seed_on_every_set(dl):
     X, y = digits_like(30)
     y = y % 3
     def build(seed):
         return models.digits_cnn(dl, channels=(2, 4), hidden=None, n_classes=3, seed=seed)
-    scores = reuse.transfer_comparison(dl, build(9), build, X, y, (X, y), per_class=2, seeds=(0, 1), epochs=1,
-                                       lr=1e-3, head_lr=1e-2, body_lr=1e-4, batch_size=6)
+    settings = dict(per_class=2, seeds=(0, 1), epochs=1, lr=1e-3, head_lr=1e-2, body_lr=1e-4, batch_size=6)
+    scores = reuse.transfer_comparison(dl, build(9), build, X, y, {"all": (X, y), "first": (X[:12], y[:12])},
+                                       **settings)
     assert list(scores) == ["frozen, pretrained", "frozen, random", "from scratch", "fine-tuned"]
-    assert all(values.shape == (2,) and ((0 <= values) & (values <= 1)).all() for values in scores.values())
+    for per_set in scores.values():
+        assert list(per_set) == ["all", "first"]
+        assert all(values.shape == (2,) and ((0 <= values) & (values <= 1)).all() for values in per_set.values())
+    alone = reuse.transfer_comparison(dl, build(9), build, X, y, {"all": (X, y)}, **settings)
+    for name, per_set in alone.items():                 # another set scores the same networks, it trains no others
+        np.testing.assert_array_equal(per_set["all"], scores[name]["all"])
 
 
 def test_distillation_comparison_scores_labels_and_every_temperature(dl):

@@ -47,12 +47,14 @@ def split_by_classes(X, y, classes):
     return X[kept], np.array([relabel[label] for label in y[kept]], dtype=np.int64)
 
 
-def fit_augmented(model, optimizer, X, y, *, epochs, augmentation=None, batch_size=32, seed=0, flatten=False):
+def fit_augmented(model, optimizer, X, y, *, epochs, augmentation=None, batch_size=32, seed=0, flatten=False,
+                  label_smoothing=0.0):
     """Train model with cross-entropy for `epochs` epochs, each on a fresh augmented copy of the images
     X (N, C, H, W): augment(X, **augmentation, seed=seed * 1000 + epoch) (None or {}: the images as they are).
-    flatten: feed the network (N, C * H * W) rows (an MLP). Returns the model."""
+    flatten: feed the network (N, C * H * W) rows (an MLP). label_smoothing eps: the target of every image is
+    (1 - eps) one_hot(y) + eps / K, as in torch's CrossEntropyLoss(label_smoothing=eps). Returns the model."""
     dl = backend_of(model)
-    loss_fn = dl.CrossEntropyLoss()
+    loss_fn = dl.CrossEntropyLoss(label_smoothing=label_smoothing)
     for epoch in range(epochs):
         images = augment(X, **augmentation, seed=seed * 1000 + epoch) if augmentation else X
         inputs = images.reshape(len(images), -1) if flatten else images
@@ -168,19 +170,22 @@ def distill(student, teacher_logits, X, *, temperature, epochs, lr, batch_size=3
     return student
 
 
-def transfer_comparison(dl, pretrained, build, X_new, y_new, validation, *, per_class, seeds, epochs, lr, head_lr,
-                        body_lr, batch_size=10):
+def transfer_comparison(dl, pretrained, build, X_new, y_new, validation_sets, *, per_class, seeds, epochs, lr,
+                        head_lr, body_lr, batch_size=10):
     """The chapter's transfer experiment: for every seed, `per_class` images of every new class (few_per_class
-    with that seed) train four networks of the same shape, all with Adam, scored on validation = (X_val, y_val):
+    with that seed) train four networks of the same shape, all with Adam, each scored on every validation set
+    (name -> (X_val, y_val)), so that the networks are trained once:
 
         'frozen, pretrained'   pretrained's body frozen, a new head (head_lr)
         'frozen, random'       build(seed)'s untrained body frozen, a new head (head_lr): features that know nothing
         'from scratch'         build(seed), every layer trained (lr)
         'fine-tuned'           pretrained's body at body_lr and a new head at head_lr (fine_tuning_groups)
 
-    build(seed) makes the network for the new classes. Returns {name: (len(seeds),) accuracies}."""
+    build(seed) makes the network for the new classes.
+    Returns {network name: {validation name: (len(seeds),) accuracies}}."""
     n_classes = len(np.unique(y_new))
-    scores = {name: [] for name in ("frozen, pretrained", "frozen, random", "from scratch", "fine-tuned")}
+    names = ("frozen, pretrained", "frozen, random", "from scratch", "fine-tuned")
+    scores = {name: {set_name: [] for set_name in validation_sets} for name in names}
     for seed in seeds:
         X_few, y_few = few_per_class(X_new, y_new, per_class, seed=seed)
         runs = {
@@ -195,8 +200,10 @@ def transfer_comparison(dl, pretrained, build, X_new, y_new, validation, *, per_
             else:
                 optimizer = dl.Adam(model.parameters(), lr=head_lr if setting is None else setting)
             fit_augmented(model, optimizer, X_few, y_few, epochs=epochs, batch_size=batch_size, seed=seed)
-            scores[name].append(accuracy(model, *validation))
-    return {name: np.array(values) for name, values in scores.items()}
+            for set_name, (X_val, y_val) in validation_sets.items():
+                scores[name][set_name].append(accuracy(model, X_val, y_val))
+    return {name: {set_name: np.array(values) for set_name, values in per_set.items()}
+            for name, per_set in scores.items()}
 
 
 def trainable_parameters(model):
