@@ -31,3 +31,25 @@ def test_optimizer_runs_cover_every_optimizer_and_learning_rate(dl_np, digits_sa
                                   max_epochs=2, batch_size=32)
     assert set(runs) == {("sgd", 0.1), ("adam", 1e-3), ("adam", 1e-2)}
     assert all(len(run.train_loss) == 2 for run in runs.values())         # loss 0 is never reached
+
+
+@pytest.mark.parametrize("runner", ["batch_size_runs", "optimizer_runs"])
+def test_every_run_is_timed_on_one_thread(monkeypatch, dl_np, digits_sample, runner):
+    # the appendix compares the CPU times of the two runners: both must count one thread's time
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    seen = []
+    timed = training_time.time_per_epoch
+
+    def spy(*args, **kwargs):
+        seen.append({pool["num_threads"] for pool in threadpool_info()})
+        return timed(*args, **kwargs)
+
+    monkeypatch.setattr(training_time, "time_per_epoch", spy)
+    X, y = digits_sample
+    with threadpool_limits(limits=2):       # as a reader's kernel (make test runs on one thread already)
+        if runner == "batch_size_runs":
+            training_time.batch_size_runs(dl_np, X, y, {32: 1})
+        else:
+            training_time.optimizer_runs(dl_np, X, y, {"sgd": [0.1]}, target_loss=0.0, max_epochs=1, batch_size=32)
+    assert seen == [{1}]

@@ -40,14 +40,17 @@ def optimizer_runs(dl, X, Y, lr_grid, *, target_loss, max_epochs=20, batch_size=
     """For each optimizer name and learning rate of lr_grid ({name: [lr, ...]}, names as
     dlbook.experiments.optimizers.make_optimizer's), the same MLP from the same initial weights trained until its
     training loss reaches target_loss, for max_epochs at most. Returns {(name, lr): EpochTimes}; apply
-    epochs_to_loss to each train_loss for the epochs it needed (None: not within max_epochs)."""
+    epochs_to_loss to each train_loss for the epochs it needed (None: not within max_epochs). Timed on one thread,
+    as batch_size_runs, so that the CPU times of the two compare."""
     runs = {}
-    for name, lrs in lr_grid.items():
-        for lr in lrs:
-            model = mlp(dl, sizes, seed=seed)
-            optimizer = make_optimizer(dl, name, model.parameters(), lr)
-            runs[name, lr] = time_per_epoch(model, dl.CrossEntropyLoss(), optimizer, X, Y, batch_size=batch_size,
-                                            epochs=max_epochs, seed=seed, target_loss=target_loss)
+    with threadpool_limits(limits=1):
+        for name, lrs in lr_grid.items():
+            for lr in lrs:
+                model = mlp(dl, sizes, seed=seed)
+                optimizer = make_optimizer(dl, name, model.parameters(), lr)
+                runs[name, lr] = time_per_epoch(model, dl.CrossEntropyLoss(), optimizer, X, Y,
+                                                batch_size=batch_size, epochs=max_epochs, seed=seed,
+                                                target_loss=target_loss)
     return runs
 
 
