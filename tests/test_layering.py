@@ -59,20 +59,28 @@ ruled = {"dlbook", "ipywidgets"} | ({"torch"} - set(preload))
 early = sorted(m for m in sys.modules if m.split(".")[0] in ruled)
 if early:
     sys.exit(f"the preload {preload} already holds {early[:5]}")
+
+
+def report_import(name, write_end):  # in a forked child: import name, write sys.modules (or the error) as JSON
+    try:
+        importlib.import_module(name)
+        message = {"modules": sorted(sys.modules)}
+    except BaseException as error:
+        message = {"error": f"{type(error).__name__}: {error}"}
+    with os.fdopen(write_end, "w") as out:
+        json.dump(message, out)
+
+
 report = {}
 for name in names:
     read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:
-        os.close(read_end)
-        try:
-            importlib.import_module(name)
-            message = {"modules": sorted(sys.modules)}
-        except BaseException as error:
-            message = {"error": f"{type(error).__name__}: {error}"}
-        with os.fdopen(write_end, "w") as out:
-            json.dump(message, out)
-        os._exit(0)
+        try:                                # whatever happens, the child never goes on into the parent's loop
+            os.close(read_end)
+            report_import(name, write_end)
+        finally:
+            os._exit(0)
     os.close(write_end)
     with os.fdopen(read_end) as child:
         report[name] = json.loads(child.read() or '{"error": "the child died before it reported"}')

@@ -3,6 +3,7 @@ same initial weights, counted in epochs."""
 
 import numpy as np
 import pytest
+from threadpoolctl import threadpool_info, threadpool_limits
 
 from dlbook.experiments import training_time
 
@@ -36,8 +37,6 @@ def test_optimizer_runs_cover_every_optimizer_and_learning_rate(dl_np, digits_sa
 @pytest.mark.parametrize("runner", ["batch_size_runs", "optimizer_runs"])
 def test_every_run_is_timed_on_one_thread(monkeypatch, dl_np, digits_sample, runner):
     # the appendix compares the CPU times of the two runners: both must count one thread's time
-    from threadpoolctl import threadpool_info, threadpool_limits
-
     seen = []
     timed = training_time.time_per_epoch
 
